@@ -1,0 +1,257 @@
+"""`rag ingest`: corpus folder to a new index generation, incrementally.
+
+Unchanged files are skipped by fingerprint (file bytes plus catalog entry), changed
+files replaced, deleted files removed, failures reported and skipped. A file that
+fails to load keeps its previously indexed version, so bad input never loses data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rag import index as store
+from rag.catalog import Catalog, load_catalog
+from rag.chunk import chunk_document
+from rag.embed import Embedder, get_embedder, passage_embedding_text
+from rag.load import SUPPORTED_SUFFIXES, LoadError, load_file
+from rag.settings import Settings
+from rag.types import DocumentInfo, FileReport, FileStatus, IngestReport, LoadedDocument, Passage
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+class CorpusError(ValueError):
+    """The corpus folder is missing or unusable."""
+
+
+@dataclass
+class _Loaded:
+    rel: str
+    fingerprint: str
+    document: LoadedDocument
+    info: DocumentInfo
+    passages: list[Passage]
+
+
+def ingest(
+    settings: Settings,
+    rebuild: bool = False,
+    passwords: dict[str, str] | None = None,
+    embedder: Embedder | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Bring the index for `settings` up to date with the corpus folder."""
+    started = time.perf_counter()
+    corpus = settings.corpus_dir
+    if not corpus.is_dir():
+        raise CorpusError(f"corpus folder {corpus} does not exist: create it or pass --corpus DIR")
+    catalog = load_catalog(settings.catalog_path)
+    files = scan_corpus(corpus, settings.catalog_file)
+    with store.ingest_lock(settings):
+        store.sweep_unfinished(settings)
+        base = None if rebuild else store.current_or_none(settings)
+        previous = base.manifest if base else store.Manifest()
+        report = IngestReport(recipe_id=store.recipe_id(settings))
+        loaded, manifest = _load_changed(
+            files, catalog, previous, settings, passwords or {}, report, progress
+        )
+        removed = [rel for rel in previous.files if rel not in files]
+        if base is not None and not loaded and not removed:
+            generation = base
+        else:
+            vectors = _embed(loaded, settings, embedder, progress)
+            generation = _build(
+                settings, base, rebuild, loaded, vectors, removed, previous, manifest
+            )
+            report.changed = True
+    report.index_path = str(generation.path)
+    report.documents = sum(1 for r in manifest.files.values() if r.passages)
+    report.passages = sum(r.passages for r in manifest.files.values())
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def scan_corpus(corpus: Path, catalog_file: str) -> dict[str, Path]:
+    """Relative path -> file for every candidate document; hidden files and the catalog skipped."""
+    found: dict[str, Path] = {}
+    for path in sorted(corpus.rglob("*")):
+        rel = path.relative_to(corpus).as_posix()
+        if not path.is_file() or rel == catalog_file:
+            continue
+        if any(part.startswith((".", "_")) for part in Path(rel).parts):
+            continue
+        found[rel] = path
+    return found
+
+
+def _load_changed(
+    files: dict[str, Path],
+    catalog: Catalog,
+    previous: store.Manifest,
+    settings: Settings,
+    passwords: dict[str, str],
+    report: IngestReport,
+    progress: Progress | None,
+) -> tuple[list[_Loaded], store.Manifest]:
+    manifest = store.Manifest()
+    loaded: list[_Loaded] = []
+    for i, (rel, path) in enumerate(files.items()):
+        fingerprint = _fingerprint(path, catalog, rel)
+        old = previous.files.get(rel)
+        if old is not None and old.fingerprint == fingerprint and old.status == FileStatus.OK:
+            manifest.files[rel] = old
+            report.files.append(
+                FileReport(
+                    rel,
+                    FileStatus.SKIPPED_UNCHANGED,
+                    old.pages,
+                    old.passages,
+                    "unchanged since the last ingest",
+                    old.case,
+                )
+            )
+        else:
+            item, row = _load_one(rel, path, fingerprint, catalog, settings, passwords.get(rel))
+            report.files.append(row)
+            if item is not None:
+                loaded.append(item)
+                manifest.files[rel] = store.FileRecord(
+                    fingerprint,
+                    FileStatus.OK,
+                    item.info.doc_id,
+                    row.pages,
+                    row.passages,
+                    row.reason,
+                    row.case,
+                )
+            elif old is not None and old.status == FileStatus.OK:
+                manifest.files[rel] = old  # keep the last good version of a file that broke
+                row.reason += "; the previously indexed version is kept"
+            elif path.suffix.lower() in SUPPORTED_SUFFIXES:
+                manifest.files[rel] = store.FileRecord(
+                    fingerprint, row.status, "", row.pages, 0, row.reason
+                )
+        if progress:
+            progress("read", i + 1, len(files))
+    return loaded, manifest
+
+
+def _load_one(
+    rel: str,
+    path: Path,
+    fingerprint: str,
+    catalog: Catalog,
+    settings: Settings,
+    password: str | None,
+) -> tuple[_Loaded | None, FileReport]:
+    try:
+        document = load_file(path, rel, password or catalog.password_for(rel))
+    except LoadError as exc:
+        return None, FileReport(rel, exc.status, exc.pages, 0, exc.reason)
+    except OSError as exc:
+        return None, FileReport(
+            rel,
+            FileStatus.BROKEN,
+            0,
+            0,
+            f"cannot read the file ({exc.strerror}): check permissions",
+        )
+    info = catalog.describe(rel, document.text)
+    passages = chunk_document(document, info, settings.chunk)
+    if not passages:
+        return None, FileReport(
+            rel, FileStatus.EMPTY, len(document.pages), 0, "no passages of text found in the file"
+        )
+    reason = _case_note(info)
+    row = FileReport(rel, FileStatus.OK, len(document.pages), len(passages), reason, info.case)
+    return _Loaded(rel, fingerprint, document, info, passages), row
+
+
+def _case_note(info: DocumentInfo) -> str:
+    if info.case_source == "guessed":
+        return (
+            f"not in the catalog: case '{info.case}' guessed from the text; "
+            "add it to catalog.toml to confirm"
+        )
+    if info.case_source == "unknown":
+        return "not in the catalog and no case label found in the text: add it to catalog.toml"
+    return ""
+
+
+def _fingerprint(path: Path, catalog: Catalog, rel: str) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    entry = catalog.entries.get(rel)
+    digest.update(
+        json.dumps(asdict(entry) if entry else None, sort_keys=True, default=str).encode()
+    )
+    return digest.hexdigest()
+
+
+def _embed(
+    loaded: list[_Loaded], settings: Settings, embedder: Embedder | None, progress: Progress | None
+) -> list[np.ndarray]:
+    if not loaded:
+        return []
+    embedder = embedder or get_embedder(settings.embed)
+    texts = [
+        passage_embedding_text(p.case, p.section, p.text, settings.embed.with_context)
+        for item in loaded
+        for p in item.passages
+    ]
+    batch = max(settings.embed.batch_size * 4, 1)
+    vectors: list[np.ndarray] = []
+    for start in range(0, len(texts), batch):
+        vectors.append(embedder.embed_passages(texts[start : start + batch]))
+        if progress:
+            progress("embed", min(start + batch, len(texts)), len(texts))
+    flat = np.concatenate(vectors) if vectors else np.zeros((0, 0))
+    out, offset = [], 0
+    for item in loaded:
+        out.append(flat[offset : offset + len(item.passages)])
+        offset += len(item.passages)
+    return out
+
+
+def _build(
+    settings: Settings,
+    base: store.Generation | None,
+    rebuild: bool,
+    loaded: list[_Loaded],
+    vectors: list[np.ndarray],
+    removed: list[str],
+    previous: store.Manifest,
+    manifest: store.Manifest,
+) -> store.Generation:
+    builder = store.Builder(settings, base, rebuild)
+    try:
+        for rel in removed:
+            if previous.files[rel].doc_id:
+                builder.remove_document(previous.files[rel].doc_id)
+        for item, item_vectors in zip(loaded, vectors, strict=True):
+            builder.add_document(_document_row(item), item.passages, item_vectors)
+        return builder.commit(manifest)
+    except BaseException:
+        builder.abandon()
+        raise
+
+
+def _document_row(item: _Loaded) -> dict:
+    info = asdict(item.info)
+    info["aliases"] = list(item.info.aliases)
+    info["path"] = item.rel
+    info["kind"] = item.document.kind
+    info["pages"] = [
+        {"number": p.number, "start": p.start, "end": p.end} for p in item.document.pages
+    ]
+    info["text"] = item.document.text
+    return info

