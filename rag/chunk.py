@@ -91,10 +91,11 @@ def _split_long(block: Block, settings: ChunkSettings) -> list[Block]:
     if word_count(block.text) <= settings.max_words:
         return [block]
     spans = _item_spans(block.text) if block.kind == "list" else sentence_spans(block.text)
+    limit = min(settings.target_words, settings.max_words)
     pieces: list[Block] = []
     start = end = None
     for a, b in spans:
-        if start is not None and word_count(block.text[start:b]) > settings.target_words:
+        if start is not None and word_count(block.text[start:b]) > limit:
             pieces.append(_slice(block, start, end))
             start = None
         start = a if start is None else start

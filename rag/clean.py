@@ -96,7 +96,14 @@ def _strip_page(page: str, running: set[str], edge: int) -> str:
     if len(content_index) <= edge:
         return page  # a page this short is all content (a title page, a one-line page)
     edges = set(content_index[:edge] + content_index[-edge:])
-    drop = {i for i in edges if is_page_number_line(lines[i]) or _line_key(lines[i]) in running}
+    # On a short page every line is near an edge: only page numbers are dropped there.
+    long_page = len(content_index) > 2 * edge + 1
+    drop = {
+        i
+        for i in edges
+        if is_page_number_line(lines[i])
+        or (long_page and _line_key(lines[i]) in running and len(lines[i].split()) <= 12)
+    }
     return "\n".join(line for i, line in enumerate(lines) if i not in drop)
 
 

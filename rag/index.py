@@ -22,10 +22,10 @@ import json
 import os
 import re
 import shutil
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -203,7 +203,8 @@ class Builder:
     def __init__(self, settings: Settings, base: Generation | None, rebuild: bool):
         self.settings = settings
         self.root = recipe_dir(settings)
-        self.path = self.root / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        self.path = self.root / f"gen-{stamp}-{os.getpid()}"
         self.path.mkdir(parents=True)
         self._passages: dict[str, list[Passage]] = {}
         self._documents: dict[str, dict[str, Any]] = {}

@@ -186,6 +186,7 @@ def _list_item(p: _Parser, unit: list[_Line]) -> None:
     joinable = (
         last is not None
         and last.path == p.path
+        and not p.text[last.end : unit[0].start].strip()  # nothing (no heading) in between
         and (
             last.kind == "list"
             or (last.kind == "para" and last.text.rstrip().endswith(_LEAD_IN_END))

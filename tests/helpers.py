@@ -1,0 +1,26 @@
+"""Small helpers shared by ingest tests."""
+
+from __future__ import annotations
+
+from rag import index as store
+from rag.settings import Settings
+
+
+def bm25_ids(settings: Settings, query: str, k: int = 5) -> list[str]:
+    """Passage ids BM25 ranks highest for `query` in the live generation."""
+    from llama_index.retrievers.bm25 import BM25Retriever
+
+    generation = store.open_current(settings)
+    retriever = BM25Retriever.from_persist_dir(str(generation.bm25_path))
+    retriever.similarity_top_k = k
+    return [hit.node.node_id for hit in retriever.retrieve(query)]
+
+
+def chroma_ids(settings: Settings, vector, k: int = 5) -> list[str]:
+    collection = store.open_current(settings).collection()
+    result = collection.query(query_embeddings=[list(map(float, vector))], n_results=k)
+    return result["ids"][0]
+
+
+def chroma_count(settings: Settings) -> int:
+    return store.open_current(settings).collection().count()

@@ -1,0 +1,63 @@
+import pytest
+
+from rag.catalog import CatalogError, guess_case, guess_info, load_catalog
+
+from .conftest import CORPUS
+
+
+def test_real_catalog_covers_every_corpus_document_with_case_and_aliases():
+    catalog = load_catalog(CORPUS / "catalog.toml")
+    documents = sorted(p.name for p in CORPUS.iterdir() if p.suffix in {".txt", ".md", ".pdf"})
+    assert sorted(catalog.entries) == documents
+    cases = {e.case for e in catalog.entries.values()}
+    assert cases == {"Child H", "Child F", "Case S", "the Calderdale child", "Child J"}
+    assert (
+        "the norfolk review" in catalog.entries["norfolk-case-s-learning-presentation.md"].aliases
+    )
+    assert "warwickshire" in catalog.entries["warwickshire-child-j-review-report.md"].aliases
+    assert all(e.board and e.year and e.doc_type for e in catalog.entries.values())
+
+
+def test_unknown_field_is_named_in_the_error(tmp_path):
+    path = tmp_path / "catalog.toml"
+    path.write_text('[documents."a.pdf"]\ntitle = "A"\ncase = "Child A"\ncolour = "red"\n')
+    with pytest.raises(CatalogError, match=r"a\.pdf.*colour"):
+        load_catalog(path)
+
+
+def test_missing_case_is_named_in_the_error(tmp_path):
+    path = tmp_path / "catalog.toml"
+    path.write_text('[documents."a.pdf"]\ntitle = "A"\n')
+    with pytest.raises(CatalogError, match=r"'case' is required"):
+        load_catalog(path)
+
+
+def test_bad_toml_names_the_file(tmp_path):
+    path = tmp_path / "catalog.toml"
+    path.write_text("[documents\n")
+    with pytest.raises(CatalogError, match="catalog.toml"):
+        load_catalog(path)
+
+
+def test_missing_catalog_is_empty(tmp_path):
+    assert load_catalog(tmp_path / "none.toml").entries == {}
+
+
+def test_case_and_board_are_guessed_from_text():
+    text = (
+        "Warwickshire Safeguarding Children Board\nSerious Case Review regarding Child J\n"
+        "Child J was 7 months old. Child J was injured in 2016."
+    )
+    info = guess_info("new.txt", text)
+    assert info.case == "Child J" and info.case_source == "guessed"
+    assert info.board == "Warwickshire Safeguarding Children Board"
+    assert info.year == 2016
+
+
+def test_no_case_label_is_reported_as_unknown():
+    info = guess_info("x.txt", "A report about the weather in 2019 with no case label.")
+    assert info.case == "" and info.case_source == "unknown"
+
+
+def test_a_single_mention_is_not_enough_to_guess():
+    assert guess_case("We compared this with Child P once.") is None
