@@ -173,6 +173,13 @@ def _markdown_heading(p: _Parser, level: int, title: str) -> None:
 
 def _paragraph(p: _Parser, unit: list[_Line]) -> None:
     first = unit[0].text.strip()
+    last = p.blocks[-1] if p.blocks else None
+    continues = first[:1].islower() and p.pending_number is None and not _NUMBERED_PARA.match(first)
+    if continues and last is not None and last.kind == "para" and last.path == p.path:
+        # A sentence running on across a page break (or a stray blank line) continues its paragraph.
+        last.end = unit[-1].end
+        last.text = p.text[last.start : last.end]
+        return
     number = p.pending_number
     if numbered := _NUMBERED_PARA.match(first):
         number = numbered.group(1)

@@ -11,6 +11,10 @@ import numpy as np
 import pytest
 import pytest_socket
 
+# urllib3 probes IPv6 support at import time by opening (not connecting) a local socket;
+# import it before sockets are blocked so that probe is not reported as network use.
+import urllib3  # noqa: F401, E402
+
 import rag  # noqa: F401  (sets the offline environment before anything else loads)
 from rag.settings import Settings, load_settings
 
