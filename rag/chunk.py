@@ -153,6 +153,6 @@ def _passage(doc: LoadedDocument, info: DocumentInfo, group: list[Block]) -> Pas
         paragraph=paragraph,
         start=first.start,
         end=last.end,
-        text="\n".join(b.text for b in group),
+        text="\n\n".join(b.text for b in group),
         ordinal=0,
     )

@@ -58,6 +58,55 @@ class ChunkSettings(_Section):
     )
 
 
+class RetrieveSettings(_Section):
+    top_k: int = Field(12, ge=1, description="Passages returned by retrieval (the 'retrieved' list).")
+    candidates: int = Field(40, ge=1, description="Depth each retriever searches before fusion.")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
+    bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
+    rrf_k: float = Field(60.0, gt=0, description="Reciprocal rank fusion constant.")
+    per_case: int = Field(
+        3, ge=1, description="Cross-case questions: passages per case at the head of the list."
+    )
+    route_cases: bool = Field(
+        True, description="Restrict retrieval to the case(s) a question names."
+    )
+
+
+class RerankSettings(_Section):
+    backend: Literal["sentence", "cross-encoder", "none"] = Field(
+        "sentence", description="'sentence' (default, no extra model), 'cross-encoder' or 'none'."
+    )
+    cross_encoder_path: Path | None = Field(
+        None, description="Local folder of a sentence-transformers cross-encoder."
+    )
+    fused_weight: float = Field(0.3, ge=0, description="Weight of the fused retrieval rank.")
+    sentence_weight: float = Field(1.0, ge=0, description="Weight of the best sentence's cosine.")
+    lexical_weight: float = Field(0.3, ge=0, description="Weight of topic-word coverage.")
+
+
+class AnswerSettings(_Section):
+    passages: int = Field(6, ge=1, description="Top passages whose sentences may be quoted.")
+    max_sentences: int = Field(5, ge=1, description="Most sentences (citations) in an answer.")
+    max_words: int = Field(140, ge=20, description="Word budget of an extractive answer.")
+    per_case_sentences: int = Field(2, ge=1, description="Cross-case answers: sentences per case.")
+    dense_weight: float = Field(1.0, ge=0, description="Sentence score: cosine to the question.")
+    lexical_weight: float = Field(0.5, ge=0, description="Sentence score: topic-word coverage.")
+    cue_weight: float = Field(0.15, ge=0, description="Sentence score: words typical of the intent.")
+    passage_weight: float = Field(0.2, ge=0, description="Sentence score: its passage's rank.")
+    section_weight: float = Field(
+        0.1, ge=0, description="Sentence score: its section suits the question (or does not)."
+    )
+    diversity: float = Field(0.5, ge=0, le=1, description="MMR penalty on similarity to chosen.")
+    duplicate_cosine: float = Field(0.92, description="Sentences this similar to a chosen one are skipped.")
+    abstain_below: float = Field(
+        0.45, description="Abstain when the best sentence scores below this (calibrated)."
+    )
+    case_floor: float = Field(
+        0.8, description="Cross-case: a case is included when its best sentence reaches "
+        "this fraction of the overall best."
+    )
+
+
 class IndexSettings(_Section):
     collection: str = Field("passages", description="Chroma collection name.")
     keep_generations: int = Field(
@@ -87,6 +136,9 @@ class Settings(BaseSettings):
     embed: EmbedSettings = Field(default_factory=EmbedSettings)  # type: ignore[arg-type]
     chunk: ChunkSettings = Field(default_factory=ChunkSettings)  # type: ignore[arg-type]
     index: IndexSettings = Field(default_factory=IndexSettings)  # type: ignore[arg-type]
+    retrieve: RetrieveSettings = Field(default_factory=RetrieveSettings)  # type: ignore[arg-type]
+    rerank: RerankSettings = Field(default_factory=RerankSettings)  # type: ignore[arg-type]
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)  # type: ignore[arg-type]
 
     @classmethod
     def settings_customise_sources(

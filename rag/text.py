@@ -103,3 +103,50 @@ def _skip_space(text: str, i: int) -> int:
 def normalise_space(text: str) -> str:
     """Collapse all whitespace runs to one space (for display and quote matching)."""
     return " ".join(text.split())
+
+
+_BULLET_LINE = re.compile(r"^\s*(?:[-*+•▪◦●■➢►]|\(?[a-z]\)|\d+\))\s+")
+
+
+def unit_spans(text: str) -> list[tuple[int, int]]:
+    """Citable units of a passage: sentences, with each bullet item a unit of its own
+    and a line that does not end a sentence (a slide line, a title) closed at its end
+    when the next line starts a new item or title."""
+    spans: list[tuple[int, int]] = []
+    for a, b in _line_groups(text):
+        spans.extend((a + s, a + e) for s, e in sentence_spans(text[a:b]))
+    return spans
+
+
+def _line_groups(text: str) -> list[tuple[int, int]]:
+    """Runs of lines that belong together: a bullet item with its wrapped lines, or a
+    paragraph whose lines wrap mid-sentence."""
+    groups: list[tuple[int, int]] = []
+    start = 0
+    offset = 0
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        end = offset + len(line)
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        if nxt is None or _breaks_before(line, nxt):
+            if text[start:end].strip():
+                groups.append((start, end))
+            start = end + 1
+        offset = end + 1
+    return groups
+
+
+def _breaks_before(line: str, nxt: str) -> bool:
+    if not nxt.strip() or not line.strip():
+        return True
+    if _BULLET_LINE.match(nxt):
+        return True
+    stripped = line.rstrip()
+    if stripped.endswith((":", ".", "?", "!", "”", '"', "’")) and nxt.lstrip()[:1].isupper():
+        return True
+    # A short line with no end punctuation followed by a capitalised line is a title or slide line.
+    return len(stripped.split()) <= 8 and nxt.lstrip()[:1].isupper()
+
+
+def strip_bullet(text: str) -> str:
+    return _BULLET_LINE.sub("", text, count=1)

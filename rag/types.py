@@ -146,3 +146,81 @@ class IngestReport:
             "seconds": round(self.seconds, 3),
             "exit_code": self.exit_code,
         }
+
+
+@dataclass
+class Hit:
+    """A passage found for a question, with its fused and reranked scores."""
+
+    passage: Passage
+    score: float
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+
+    def to_retrieved(self) -> dict[str, Any]:
+        p = self.passage
+        return {
+            "id": p.id,
+            "doc_id": p.doc_id,
+            "title": p.title,
+            "case": p.case,
+            "page": p.page,
+            "section": p.section,
+            "paragraph": p.paragraph,
+            "text": p.text,
+            "score": round(self.score, 4),
+        }
+
+
+@dataclass
+class Citation:
+    """One cited span: `quote` is exact text of the document at [start, end)."""
+
+    n: int
+    doc_id: str
+    title: str
+    case: str
+    page: int | None
+    section: str
+    paragraph: str | None
+    quote: str
+    text: str  # the whole passage the quote sits in
+    start: int  # offsets of the quote in the document's cleaned text
+    end: int
+    score: float
+    passage_id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["score"] = round(self.score, 4)
+        return data
+
+
+@dataclass
+class Answer:
+    """What `rag.answer` returns; `to_dict` is the JSON contract shared by CLI, UI, API and eval."""
+
+    question: str
+    answer: str
+    abstained: bool
+    generator: str
+    latency_ms: float
+    citations: list[Citation] = field(default_factory=list)
+    retrieved: list[Hit] = field(default_factory=list)
+    reason: str = ""  # why it abstained or refused, for the UI and the evaluation
+    cases: list[str] = field(default_factory=list)  # cases the question was routed to
+    related: list[Hit] = field(default_factory=list)  # closest passages when abstaining
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "generator": self.generator,
+            "latency_ms": round(self.latency_ms, 1),
+            "citations": [c.to_dict() for c in self.citations],
+            "retrieved": [h.to_retrieved() for h in self.retrieved],
+            "reason": self.reason,
+            "cases": self.cases,
+            "related": [h.to_retrieved() for h in self.related],
+        }

@@ -1,0 +1,221 @@
+"""The extractive answerer: the best sentences of the top passages, each one cited.
+
+Sentence choice is the hard half of answering from these reviews. A sentence scores by
+its similarity to the question *without the case name* (the name routes, it does not
+describe the topic), the topic words it contains, words typical of what is asked (a
+failure, a recommendation, a lesson, a date) and the rank of its passage. Near-duplicates
+are skipped, lists stay with their lead-in, cross-case answers are grouped per case and
+each case reads in document order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag import prompts
+from rag.query import Query
+from rag.rerank import stem_set
+from rag.sentences import SentenceIndex, Unit
+from rag.settings import AnswerSettings
+from rag.types import Hit
+
+_CUES: dict[str, re.Pattern[str]] = {
+    "what_went_wrong": re.compile(
+        r"\b(not|no|never|lack|lacked|failed|failure|missed|ineffective|not effective|delay|"
+        r"delayed|unable|incomplete|without|limited|different|difficult|difficulty|wrong|poor|"
+        r"should have|did not|was not|were not|inconsistent|erroneously|risk|risks|concern)\b", re.I),
+    "recommendation": re.compile(
+        r"\b(recommend\w*|should|ensure|must|to request|assurance|review of|is undertaken|"
+        r"that the|board to)\b", re.I),
+    "learning": re.compile(
+        r"\b(learning|lesson\w*|important|importance|need to|needs to|must|should|ensure|"
+        r"practitioners|professionals need)\b", re.I),
+    "timeline": re.compile(
+        r"\b(19|20)\d\d\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(later|"
+        r"before|after|subsequently|days?|weeks?|months?)\b", re.I),
+}
+_DETAILS: dict[str, re.Pattern[str]] = {
+    "age": re.compile(r"\b\d+[- ](?:year|month|week|day)s?[- ]old\b|\baged? \d+|"
+                      r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten)[- ](?:year|month|week)s?[- ]old\b", re.I),
+    "date": re.compile(r"\bborn\b.*\b(?:\d{1,2}(?:st|nd|rd|th)? )?(?:january|february|march|april|may|june|"
+                       r"july|august|september|october|november|december)\b", re.I),
+    "sentence": re.compile(r"\b(?:\d+|[a-z]+-[a-z]+|one|two|three|four|five|six|seven|eight|nine|ten|"
+                           r"twelve|eighteen|twenty)\s+(?:months?|years?)\b.*\b(?:jail|prison|custody|"
+                           r"parole|sentence)|\b(?:jail|prison|custody|sentenced to)\b.*\b\d+\s+(?:months?|years?)", re.I),
+    "outcome": re.compile(r"\b(?:convicted|charged|acquitted|found guilty|pleaded|cautioned)\b", re.I),
+    "condition": re.compile(r"\bdiagnosed with\b|\bsyndrome\b|\bdisorder\b|\bdisease\b|\bsuffer(?:s|ed)? from\b", re.I),
+    "name": re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr)\.? [A-Z][a-z]+\b"),
+}
+_SECTION_REF = re.compile(r"\b(?:section|paragraph|para)\s+(\d+(?:\.\d+)*)", re.I)
+
+
+@dataclass
+class Chosen:
+    hit: Hit
+    unit: Unit
+    score: float
+
+
+@dataclass
+class Draft:
+    """What the answerer decided, before it is turned into an `Answer`."""
+
+    chosen: list[Chosen]
+    abstain: str | None = None  # the wording to show instead, when abstaining
+    reason: str = ""
+
+
+class ExtractiveAnswerer:
+    name = "extractive"
+
+    def __init__(self, sentences: SentenceIndex, settings: AnswerSettings):
+        self.sentences = sentences
+        self.settings = settings
+
+    def draft(self, query: Query, topic_vector: np.ndarray, hits: list[Hit]) -> Draft:
+        """Choose the sentences to quote, or say why not."""
+        top = hits[: self.settings.passages if not query.cross_case else len(hits)]
+        scored = self._score_units(query, topic_vector, top)
+        if not scored:
+            return Draft([], prompts.ABSTAIN_WEAK_EVIDENCE, "no passages")
+        best = max(c.score for c in scored)
+        if best < self.settings.abstain_below:
+            return Draft([], prompts.ABSTAIN_WEAK_EVIDENCE, f"weak evidence (best {best:.2f})")
+        chosen = self._select_cross_case(scored, best) if query.cross_case else self._select(scored)
+        missing = self._missing_detail(query, scored, chosen)
+        if missing:
+            what = prompts.DETAIL_NAMES.get(missing, missing)
+            return Draft([], prompts.ABSTAIN_MISSING_DETAIL.format(what=what), f"missing detail: {missing}")
+        return Draft(chosen)
+
+    # --- scoring ---------------------------------------------------------------------
+
+    def _score_units(self, query: Query, topic_vector: np.ndarray, hits: list[Hit]) -> list[Chosen]:
+        self.sentences.prepare([h.passage for h in hits])
+        topic = stem_set(" ".join(query.topic_words))
+        cue = _CUES.get(query.intent)
+        s = self.settings
+        out = []
+        for rank, hit in enumerate(hits):
+            prior = 1.0 / (1.0 + rank / 3.0)
+            for unit in self.sentences.units(hit.passage):
+                dense = float(unit.vector @ topic_vector)
+                lexical = len(topic & stem_set(unit.text)) / len(topic) if topic else 0.0
+                cue_hit = 1.0 if cue is not None and cue.search(unit.text) else 0.0
+                fit = _section_fit(query.intent, hit.passage.section)
+                score = (s.dense_weight * dense + s.lexical_weight * lexical
+                         + s.cue_weight * cue_hit + s.passage_weight * prior
+                         + s.section_weight * fit)
+                out.append(Chosen(hit, unit, score * _shape_penalty(unit)))
+        return out
+
+    # --- selection ---------------------------------------------------------------------
+
+    def _select(self, scored: list[Chosen], limit: int | None = None) -> list[Chosen]:
+        """Maximal marginal relevance within the sentence and word budgets."""
+        s = self.settings
+        limit = limit or s.max_sentences
+        pool = sorted(scored, key=lambda c: -c.score)
+        chosen: list[Chosen] = []
+        words = 0
+        while pool and len(chosen) < limit:
+            best_i, best_value = None, -1e9
+            for i, cand in enumerate(pool[:40]):
+                similarity = max((float(cand.unit.vector @ c.unit.vector) for c in chosen), default=0.0)
+                if similarity >= s.duplicate_cosine:
+                    continue
+                value = cand.score - s.diversity * max(0.0, similarity - 0.5)
+                if value > best_value:
+                    best_i, best_value = i, value
+            if best_i is None:
+                break
+            cand = pool.pop(best_i)
+            if chosen and (cand.score < 0.8 * chosen[0].score or words + cand.unit.words > s.max_words):
+                break
+            chosen.append(cand)
+            words += cand.unit.words
+        return chosen
+
+    def _select_cross_case(self, scored: list[Chosen], best: float) -> list[Chosen]:
+        by_case: dict[str, list[Chosen]] = defaultdict(list)
+        for c in scored:
+            by_case[c.hit.passage.case].append(c)
+        chosen = []
+        for units in by_case.values():
+            case_best = max(u.score for u in units)
+            if case_best >= self.settings.case_floor * best:
+                chosen.extend(self._select(units, self.settings.per_case_sentences))
+        return chosen
+
+    def _missing_detail(self, query: Query, scored: list[Chosen], chosen: list[Chosen]) -> str | None:
+        """The kind of detail the question asks for (an age, a sentence length...) must be in
+        the quoted evidence; questions asking for a plausible detail the review never gives
+        score as high as real ones, so similarity alone cannot catch them."""
+        ref = _SECTION_REF.search(query.question)
+        if ref and not any(_has_number(c.hit.passage, ref.group(1)) for c in scored):
+            return f"section {ref.group(1)}"
+        if query.expects is None:
+            return None
+        pattern = _DETAILS[query.expects]
+        with_detail = [c for c in scored if pattern.search(c.unit.text)]
+        if not with_detail:
+            return query.expects
+        best = max(with_detail, key=lambda c: c.score)
+        if best not in chosen:
+            chosen.insert(0, best)
+        return None
+
+
+def order_for_reading(chosen: list[Chosen], case_order: list[str]) -> list[list[Chosen]]:
+    """Group per case (cases in `case_order`), each group in document order."""
+    groups: dict[str, list[Chosen]] = defaultdict(list)
+    for c in chosen:
+        groups[c.hit.passage.case].append(c)
+    ordered = [case for case in case_order if case in groups]
+    ordered += [case for case in groups if case not in ordered]
+    return [
+        sorted(groups[case], key=lambda c: (c.hit.passage.doc_id, c.hit.passage.start, c.unit.start))
+        for case in ordered
+    ]
+
+
+def _shape_penalty(unit: Unit) -> float:
+    """Fragments (titles, verbless slide lines of a few words) are poor answers on their own."""
+    ends_sentence = unit.text.rstrip().endswith((".", "?", "!", '"', "”", "’", ")"))
+    if unit.words < 4:
+        return 0.4
+    if unit.words < 9 and not ends_sentence:
+        return 0.6
+    return 1.0
+
+
+# Sections that usually hold what each kind of question asks for (slide and heading titles).
+_SECTION_FITS = {
+    "recommendation": re.compile(r"recommend|response|action", re.I),
+    "what_went_wrong": re.compile(r"analysis|appraisal|issues|lessons|learning|summary|findings|"
+                                  r"history|conclusion|complicating", re.I),
+    "learning": re.compile(r"learning|lesson|issues|conclusion|practice", re.I),
+    "timeline": re.compile(r"history|chronolog|case|background|story|summary", re.I),
+}
+
+
+def _section_fit(intent: str, section: str) -> float:
+    """+1 when the passage's section suits the question, -1 when it is a recommendations
+    section answering a question that is not about recommendations."""
+    fits = _SECTION_FITS.get(intent)
+    if fits is not None and fits.search(section):
+        return 1.0
+    if intent != "recommendation" and _SECTION_FITS["recommendation"].search(section):
+        return -1.0
+    return 0.0
+
+
+def _has_number(passage, number: str) -> bool:
+    return bool(
+        (passage.paragraph and passage.paragraph.startswith(number))
+        or re.search(rf"(^|> ){re.escape(number)}\b", passage.section)
+    )

@@ -1,0 +1,177 @@
+"""Understand a question before retrieval: which cases, what kind of answer, and whether
+it is a request to refuse. Rules only: no model is needed, and every rule is testable."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rag.text import words
+
+Intent = str  # "what_went_wrong" | "recommendation" | "learning" | "timeline" | "factual"
+
+
+@dataclass(frozen=True)
+class CaseDirectory:
+    """Case labels in the index and the aliases people type for them (lower case)."""
+
+    aliases: dict[str, str]  # alias -> case label
+    labels: tuple[str, ...]
+
+    @classmethod
+    def build(cls, cases: dict[str, list[str]]) -> CaseDirectory:
+        aliases: dict[str, str] = {}
+        for label, names in cases.items():
+            for name in [label, *names]:
+                aliases[name.lower().strip()] = label
+        return cls(aliases=aliases, labels=tuple(sorted(cases)))
+
+
+@dataclass
+class Query:
+    question: str
+    text: str  # what retrieval searches with (question plus carried-over topic words)
+    cases: list[str] = field(default_factory=list)
+    case_source: str = "none"  # "argument" | "question" | "history" | "none"
+    unknown_cases: list[str] = field(default_factory=list)
+    intent: Intent = "factual"
+    cross_case: bool = False
+    expects: str | None = None  # a kind of detail the answer must contain
+    refusal: str | None = None  # "identify" | "opinion" | "instructions"
+    topic_words: list[str] = field(default_factory=list)
+
+
+STOPWORDS = set(
+    """a an the and or but if of to in on at by for with from about as into over after before
+    is are was were be been being do does did done have has had having can could should would
+    may might must will shall what which who whom whose when where why how that this these those
+    there their they them it its he she his her him we our you your i me my not no nor so than
+    too very just also any all each some such more most other only own same both either neither
+    case cases child children review reviews serious scr scrs tell say says said find found
+    please give list show explain describe summarise summarize happen happened went go wrong
+    did does document documents report reports mention mentions""".split()
+)
+
+_LABEL = re.compile(r"\b(child|case|baby)\s+([a-z])\b", re.IGNORECASE)
+_PLACE_REVIEW = re.compile(r"\bthe ([A-Z][a-z]+) (?:review|scr|case|report|one)\b")
+_CROSS = re.compile(
+    r"\b(which|what) (reviews|cases|documents)\b|\bacross (the |these |all )?(reviews|cases)\b|"
+    r"\b(these|the|all|both|other) reviews\b|\bcompare\b|\bin (each|all|both)\b|\bcommon\b",
+    re.IGNORECASE,
+)
+_INTENTS: list[tuple[Intent, re.Pattern[str]]] = [
+    ("recommendation", re.compile(r"recommend|should (the board|agencies)|action plan|response", re.I)),
+    ("what_went_wrong", re.compile(r"went wrong|wrong|fail|failure|missed|mistake|problem|poor|"
+                                   r"not effective|ineffective|concern|issue|gap|weakness", re.I)),
+    ("learning", re.compile(r"learn|lesson|learning|takeaway|practice point|improve", re.I)),
+    ("timeline", re.compile(r"\bwhen\b|timeline|chronolog|sequence|what happened|date|order of", re.I)),
+]
+_EXPECTS: list[tuple[str, re.Pattern[str]]] = [
+    ("age", re.compile(r"\bhow old\b|\bage\b|\baged\b", re.I)),
+    ("date", re.compile(r"date of birth|\bwhat date\b|\bwhich date\b|\bexact date\b|\bborn on\b", re.I)),
+    ("sentence", re.compile(r"\bjailed\b|\bsentenced? (to|for)\b|\bhow long .*(prison|jail)|\bprison\b", re.I)),
+    ("outcome", re.compile(r"\b(convicted|charged|prosecuted)\b|\bwhere does .* live now\b", re.I)),
+    ("condition", re.compile(r"medical condition|diagnos(is|ed) with|born with", re.I)),
+    ("name", re.compile(r"\bname of\b|\bnamed?\b.*\b(worker|doctor|gp|nurse|officer)\b|\bwhat was .* called\b", re.I)),
+]
+_REFUSALS: list[tuple[str, re.Pattern[str]]] = [
+    ("instructions", re.compile(
+        r"ignore (all |any |the |your |previous |prior |above )*(instructions|rules)|system (prompt|override)|"
+        r"new policy|forget (you|that you|your)|you are now|disregard|overrides? the rest|"
+        r"no longer need citations|outside knowledge|just say yes", re.I)),
+    ("identify", re.compile(
+        r"real names?|real identit|actual names?|\bsurname\b|\bidentify (the|them|him|her)\b|"
+        r"which family|home address|where (do|does) (they|the family|she|he) live|naming and shaming|"
+        r"\bwho (is|are) (case|child|baby) [a-z]\b", re.I)),
+    ("opinion", re.compile(
+        r"should be (sacked|fired|dismissed|prosecuted|punished|struck off|jailed)|who (is|was) to blame|"
+        r"your (own )?(opinion|view)|\bjust guess\b|\bguess\b.*\bwhich\b|tabloid|who killed|"
+        r"which of .* killed", re.I)),
+]
+_FOLLOW_UP = re.compile(
+    r"^(and|also|what about|how about|so|then|but)\b|\b(that|this|it|they|them|those|these|he|she|"
+    r"his|her|the same)\b|\bthe (board|review|practice|one|case|hospital|hospitals)\b", re.I,
+)
+
+
+def analyse(
+    question: str,
+    directory: CaseDirectory,
+    history: list[dict[str, str]] | None = None,
+    case: str | None = None,
+) -> Query:
+    """Route a question to cases, classify it and carry context from earlier turns."""
+    query = Query(question=question, text=question)
+    query.refusal = _first_match(_REFUSALS, question)
+    query.intent = _first_match(_INTENTS, question) or "factual"
+    query.expects = _first_match(_EXPECTS, question)
+    query.cross_case = bool(_CROSS.search(question))
+    mentioned, unknown = find_cases(question, directory)
+    query.unknown_cases = unknown
+    if case:
+        query.cases, query.case_source = [case], "argument"
+    elif mentioned:
+        query.cases, query.case_source = mentioned, "question"
+    query.topic_words = content_words(question, directory)
+    if history and _is_follow_up(question, query):
+        _carry_context(query, history, directory)
+    if len(query.cases) > 1:
+        query.cross_case = True
+    return query
+
+
+def find_cases(question: str, directory: CaseDirectory) -> tuple[list[str], list[str]]:
+    """Cases the question names (known ones, in order) and labels it names that are not indexed."""
+    lowered = question.lower()
+    found: list[tuple[int, str]] = []
+    for alias in sorted(directory.aliases, key=len, reverse=True):
+        for match in re.finditer(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", lowered):
+            found.append((match.start(), directory.aliases[alias]))
+    known = list(dict.fromkeys(label for _, label in sorted(found)))
+    unknown = []
+    for kind, letter in _LABEL.findall(question):
+        label = f"{kind.lower()} {letter.lower()}"
+        if label not in directory.aliases and (kind[0].isupper() or letter.isupper()):
+            unknown.append(f"{kind.capitalize()} {letter.upper()}")
+    for place in _PLACE_REVIEW.findall(question):
+        if place.lower() not in directory.aliases and not any(place.lower() in a for a in directory.aliases):
+            unknown.append(f"the {place} review")
+    return known, list(dict.fromkeys(unknown))
+
+
+def content_words(text: str, directory: CaseDirectory) -> list[str]:
+    """Topic words: not stopwords, not case names (those route, they don't describe the topic)."""
+    alias_words = {w for alias in directory.aliases for w in alias.split()}
+    out = []
+    for word in (part for w in words(text.lower()) for part in w.split("-")):
+        if len(word) > 2 and word not in STOPWORDS and word not in alias_words:
+            out.append(word)
+    return list(dict.fromkeys(out))
+
+
+def _is_follow_up(question: str, query: Query) -> bool:
+    return not query.cases or bool(_FOLLOW_UP.search(question)) or len(question.split()) <= 6
+
+
+def _carry_context(query: Query, history: list[dict[str, str]], directory: CaseDirectory) -> None:
+    """Without an LLM to rewrite the question, carry the case(s) and topic words of the
+    most recent user turns into it."""
+    earlier = [turn.get("content", "") for turn in history if turn.get("role") == "user"][-2:]
+    if not earlier:
+        return
+    if not query.cases:
+        for text in reversed(earlier):
+            mentioned, _ = find_cases(text, directory)
+            if mentioned:
+                query.cases, query.case_source = mentioned, "history"
+                break
+    carried = [w for w in content_words(earlier[-1], directory) if w not in query.topic_words]
+    if carried:
+        query.text = f"{query.question} {' '.join(carried)}"
+        query.topic_words = query.topic_words + carried
+    if query.intent == "factual":
+        query.intent = _first_match(_INTENTS, earlier[-1]) or "factual"
+
+
+def _first_match(rules: list[tuple[str, re.Pattern[str]]], text: str) -> str | None:
+    return next((name for name, pattern in rules if pattern.search(text)), None)
