@@ -85,9 +85,7 @@ def _entry(path: Path, name: str, raw: object) -> CatalogEntry:
         raise CatalogError(f"{where} must be a table")
     unknown = set(raw) - _ENTRY_FIELDS
     if unknown:
-        raise CatalogError(
-            f"{where}: unknown field(s) {sorted(unknown)}; allowed: {sorted(_ENTRY_FIELDS)}"
-        )
+        raise CatalogError(f"{where}: unknown field(s) {sorted(unknown)}; allowed: {sorted(_ENTRY_FIELDS)}")
     for required in ("title", "case"):
         if not isinstance(raw.get(required), str) or not raw[required].strip():
             raise CatalogError(f"{where}: '{required}' is required and must be text")

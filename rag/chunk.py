@@ -16,9 +16,7 @@ from rag.text import sentence_spans, word_count
 from rag.types import DocumentInfo, LoadedDocument, Passage
 
 
-def chunk_document(
-    doc: LoadedDocument, info: DocumentInfo, settings: ChunkSettings
-) -> list[Passage]:
+def chunk_document(doc: LoadedDocument, info: DocumentInfo, settings: ChunkSettings) -> list[Passage]:
     """All passages of one document, in document order."""
     blocks = [piece for block in parse_blocks(doc.text) for piece in _split_long(block, settings)]
     groups = _merge_small(_pack(blocks, settings), settings)
@@ -127,9 +125,7 @@ def _words(group: list[Block]) -> int:
 
 
 def _has_content(group: list[Block]) -> bool:
-    return any(b.kind != "title" for b in group) and any(
-        ch.isalpha() for b in group for ch in b.text
-    )
+    return any(b.kind != "title" for b in group) and any(ch.isalpha() for b in group for ch in b.text)
 
 
 def _passage(doc: LoadedDocument, info: DocumentInfo, group: list[Block]) -> Passage:

@@ -53,16 +53,81 @@ def _parser() -> argparse.ArgumentParser:
         help="password for an encrypted PDF (path relative to the corpus); repeatable",
     )
     ingest.set_defaults(run=_run_ingest)
+    _add_ask(commands)
     return parser
 
 
+def _add_ask(commands) -> None:
+    ask = commands.add_parser("ask", help="answer a question from the indexed reviews, with citations")
+    ask.add_argument("question", help="the question, in quotes")
+    ask.add_argument("--case", help="restrict to one case (label or alias, e.g. 'Case S')")
+    ask.add_argument(
+        "--history", type=Path, help="JSON file: a list of {role, content} turns before this question"
+    )
+    ask.add_argument("--json", action="store_true", help="print the Answer JSON")
+    _add_paths(ask)
+    ask.set_defaults(run=_run_ask)
+
+
+def _run_ask(args: argparse.Namespace) -> int:
+    from rag.engine import get_engine
+    from rag.index import IndexMissing
+
+    settings = settings_from(args)
+    history = _read_history(args.history) if args.history else None
+    try:
+        engine = get_engine(settings)
+        answer = engine.answer(args.question, history=history, case=args.case)
+    except (IndexMissing, ValueError) as exc:
+        raise UsageError(str(exc)) from exc
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        _print_answer(answer)
+    return EXIT_OK
+
+
+def _read_history(path: Path) -> list[dict[str, str]]:
+    try:
+        turns = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise UsageError(f"--history {path}: cannot read a JSON list of turns ({exc})") from exc
+    valid = isinstance(turns, list) and all(
+        isinstance(t, dict) and t.get("role") in {"user", "assistant"} and isinstance(t.get("content"), str)
+        for t in turns
+    )
+    if not valid:
+        raise UsageError(f'--history {path}: expected [{{"role": "user", "content": "..."}}, ...]')
+    return turns
+
+
+def _print_answer(answer) -> None:
+    console = Console() if sys.stdout.isatty() else Console(width=160)
+    console.print(answer.answer, markup=False, highlight=False)
+    if answer.citations:
+        console.print()
+    for c in answer.citations:
+        where = ", ".join(
+            x
+            for x in (
+                f"p. {c.page}" if c.page else "",
+                f"para {c.paragraph}" if c.paragraph else "",
+                c.section,
+            )
+            if x
+        )
+        console.print(f"[{c.n}] {c.case} - {c.title} ({where})", markup=False, highlight=False)
+        console.print(f'    "{" ".join(c.quote.split())}"', markup=False, highlight=False)
+    if answer.related:
+        console.print("\nRelated passages:")
+        for hit in answer.related:
+            console.print(f"  - {hit.passage.case}: {hit.passage.section}", markup=False, highlight=False)
+    console.print(f"\n({answer.generator}, {answer.latency_ms:.0f} ms)", style="dim")
+
+
 def _add_paths(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--corpus", type=Path, help="corpus folder (default: $RAG_CORPUS_DIR or corpus/)"
-    )
-    parser.add_argument(
-        "--index", type=Path, help="index folder (default: $RAG_INDEX_DIR or index/)"
-    )
+    parser.add_argument("--corpus", type=Path, help="corpus folder (default: $RAG_CORPUS_DIR or corpus/)")
+    parser.add_argument("--index", type=Path, help="index folder (default: $RAG_INDEX_DIR or index/)")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -139,9 +204,7 @@ def _print_ingest_table(report) -> None:
     for row in report.files:
         style = _STATUS_STYLE.get(row.status.value, "bold red")
         note = "; ".join(x for x in (row.case, row.reason) if x)
-        table.add_row(
-            row.file, f"[{style}]{row.status.value}[/]", str(row.pages), str(row.passages), note
-        )
+        table.add_row(row.file, f"[{style}]{row.status.value}[/]", str(row.pages), str(row.passages), note)
     console.print(table)
     failed = sum(1 for f in report.files if f.status.failed)
     what = "index updated" if report.changed else "nothing changed; index left as it was"
@@ -151,8 +214,7 @@ def _print_ingest_table(report) -> None:
     )
     if failed:
         console.print(
-            f"[bold red]{failed} file(s) not indexed[/]: "
-            "see the reasons above; the rest were indexed."
+            f"[bold red]{failed} file(s) not indexed[/]: see the reasons above; the rest were indexed."
         )
 
 

@@ -93,14 +93,8 @@ def get_embedder(settings: EmbedSettings) -> Embedder:
     key = (settings.model, settings.batch_size)
     with _CACHE_LOCK:
         if key not in _CACHE:
-            name = (
-                "all-MiniLM-L6-v2"
-                if settings.model == PACKAGED_MINILM
-                else Path(settings.model).name
-            )
-            _CACHE[key] = SentenceTransformerEmbedder(
-                model_dir(settings.model), name, settings.batch_size
-            )
+            name = "all-MiniLM-L6-v2" if settings.model == PACKAGED_MINILM else Path(settings.model).name
+            _CACHE[key] = SentenceTransformerEmbedder(model_dir(settings.model), name, settings.batch_size)
         return _CACHE[key]
 
 

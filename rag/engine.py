@@ -14,8 +14,8 @@ import numpy as np
 
 from rag import index as store
 from rag import prompts
-from rag.extractive import Chosen, Draft, ExtractiveAnswerer, order_for_reading
 from rag.embed import Embedder, get_embedder
+from rag.extractive import Chosen, Draft, ExtractiveAnswerer, order_for_reading
 from rag.query import Query, analyse
 from rag.rerank import get_reranker
 from rag.retrieve import HybridRetriever, SearchIndex
@@ -34,6 +34,9 @@ class Engine:
         self.sentences = SentenceIndex(search.embedder)
         self.reranker = get_reranker(settings.rerank, self.sentences)
         self.answerer = ExtractiveAnswerer(self.sentences, settings.answer)
+        if len(search.passages) <= settings.answer.warm_up_passages:
+            # Embed every sentence now so the first questions are as fast as later ones.
+            self.sentences.prepare(list(search.passages.values()))
 
     @classmethod
     def load(cls, settings: Settings, embedder: Embedder | None = None) -> Engine:
@@ -131,8 +134,14 @@ class Engine:
         if not (query.cross_case or len(groups) > 1) and len(citations) > 2:
             text = "\n".join(f"- {part}" for part in _split_parts(lines[0]))
         return Answer(
-            question=query.question, answer=text, abstained=False, generator=self.answerer.name,
-            latency_ms=0.0, citations=citations, retrieved=hits, cases=query.cases,
+            question=query.question,
+            answer=text,
+            abstained=False,
+            generator=self.answerer.name,
+            latency_ms=0.0,
+            citations=citations,
+            retrieved=hits,
+            cases=query.cases,
         )
 
     def _cite(self, n: int, chosen: Chosen) -> Citation:
@@ -142,16 +151,31 @@ class Engine:
         if start < 0:
             start = passage.start + unit.start  # best effort; quote is still exact passage text
         return Citation(
-            n=n, doc_id=passage.doc_id, title=passage.title, case=passage.case, page=passage.page,
-            section=passage.section, paragraph=passage.paragraph, quote=unit.quote, text=passage.text,
-            start=start, end=start + len(unit.quote), score=chosen.score, passage_id=passage.id,
+            n=n,
+            doc_id=passage.doc_id,
+            title=passage.title,
+            case=passage.case,
+            page=passage.page,
+            section=passage.section,
+            paragraph=passage.paragraph,
+            quote=unit.quote,
+            text=passage.text,
+            start=start,
+            end=start + len(unit.quote),
+            score=chosen.score,
+            passage_id=passage.id,
         )
 
 
 def _abstention(query: Query, text: str, reason: str) -> Answer:
     return Answer(
-        question=query.question, answer=text, abstained=True, generator="extractive",
-        latency_ms=0.0, reason=reason, cases=query.cases,
+        question=query.question,
+        answer=text,
+        abstained=True,
+        generator="extractive",
+        latency_ms=0.0,
+        reason=reason,
+        cases=query.cases,
     )
 
 

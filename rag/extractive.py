@@ -27,27 +27,46 @@ _CUES: dict[str, re.Pattern[str]] = {
     "what_went_wrong": re.compile(
         r"\b(not|no|never|lack|lacked|failed|failure|missed|ineffective|not effective|delay|"
         r"delayed|unable|incomplete|without|limited|different|difficult|difficulty|wrong|poor|"
-        r"should have|did not|was not|were not|inconsistent|erroneously|risk|risks|concern)\b", re.I),
+        r"should have|did not|was not|were not|inconsistent|erroneously|risk|risks|concern)\b",
+        re.I,
+    ),
     "recommendation": re.compile(
         r"\b(recommend\w*|should|ensure|must|to request|assurance|review of|is undertaken|"
-        r"that the|board to)\b", re.I),
+        r"that the|board to)\b",
+        re.I,
+    ),
     "learning": re.compile(
         r"\b(learning|lesson\w*|important|importance|need to|needs to|must|should|ensure|"
-        r"practitioners|professionals need)\b", re.I),
+        r"practitioners|professionals need)\b",
+        re.I,
+    ),
     "timeline": re.compile(
         r"\b(19|20)\d\d\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(later|"
-        r"before|after|subsequently|days?|weeks?|months?)\b", re.I),
+        r"before|after|subsequently|days?|weeks?|months?)\b",
+        re.I,
+    ),
 }
 _DETAILS: dict[str, re.Pattern[str]] = {
-    "age": re.compile(r"\b\d+[- ](?:year|month|week|day)s?[- ]old\b|\baged? \d+|"
-                      r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten)[- ](?:year|month|week)s?[- ]old\b", re.I),
-    "date": re.compile(r"\bborn\b.*\b(?:\d{1,2}(?:st|nd|rd|th)? )?(?:january|february|march|april|may|june|"
-                       r"july|august|september|october|november|december)\b", re.I),
-    "sentence": re.compile(r"\b(?:\d+|[a-z]+-[a-z]+|one|two|three|four|five|six|seven|eight|nine|ten|"
-                           r"twelve|eighteen|twenty)\s+(?:months?|years?)\b.*\b(?:jail|prison|custody|"
-                           r"parole|sentence)|\b(?:jail|prison|custody|sentenced to)\b.*\b\d+\s+(?:months?|years?)", re.I),
+    "age": re.compile(
+        r"\b\d+[- ](?:year|month|week|day)s?[- ]old\b|\baged? \d+|"
+        r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten)[- ](?:year|month|week)s?[- ]old\b",
+        re.I,
+    ),
+    "date": re.compile(
+        r"\bborn\b.*\b(?:\d{1,2}(?:st|nd|rd|th)? )?(?:january|february|march|april|may|june|"
+        r"july|august|september|october|november|december)\b",
+        re.I,
+    ),
+    "sentence": re.compile(
+        r"\b(?:\d+|[a-z]+-[a-z]+|one|two|three|four|five|six|seven|eight|nine|ten|"
+        r"twelve|eighteen|twenty)\s+(?:months?|years?)\b.*\b(?:jail|prison|custody|"
+        r"parole|sentence)|\b(?:jail|prison|custody|sentenced to)\b.*\b\d+\s+(?:months?|years?)",
+        re.I,
+    ),
     "outcome": re.compile(r"\b(?:convicted|charged|acquitted|found guilty|pleaded|cautioned)\b", re.I),
-    "condition": re.compile(r"\bdiagnosed with\b|\bsyndrome\b|\bdisorder\b|\bdisease\b|\bsuffer(?:s|ed)? from\b", re.I),
+    "condition": re.compile(
+        r"\bdiagnosed with\b|\bsyndrome\b|\bdisorder\b|\bdisease\b|\bsuffer(?:s|ed)? from\b", re.I
+    ),
     "name": re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr)\.? [A-Z][a-z]+\b"),
 }
 _SECTION_REF = re.compile(r"\b(?:section|paragraph|para)\s+(\d+(?:\.\d+)*)", re.I)
@@ -107,9 +126,13 @@ class ExtractiveAnswerer:
                 lexical = len(topic & stem_set(unit.text)) / len(topic) if topic else 0.0
                 cue_hit = 1.0 if cue is not None and cue.search(unit.text) else 0.0
                 fit = _section_fit(query.intent, hit.passage.section)
-                score = (s.dense_weight * dense + s.lexical_weight * lexical
-                         + s.cue_weight * cue_hit + s.passage_weight * prior
-                         + s.section_weight * fit)
+                score = (
+                    s.dense_weight * dense
+                    + s.lexical_weight * lexical
+                    + s.cue_weight * cue_hit
+                    + s.passage_weight * prior
+                    + s.section_weight * fit
+                )
                 out.append(Chosen(hit, unit, score * _shape_penalty(unit)))
         return out
 
@@ -147,7 +170,8 @@ class ExtractiveAnswerer:
         chosen = []
         for units in by_case.values():
             case_best = max(u.score for u in units)
-            if case_best >= self.settings.case_floor * best:
+            floor = max(self.settings.abstain_below, self.settings.case_floor * best)
+            if case_best >= floor:
                 chosen.extend(self._select(units, self.settings.per_case_sentences))
         return chosen
 
@@ -196,8 +220,11 @@ def _shape_penalty(unit: Unit) -> float:
 # Sections that usually hold what each kind of question asks for (slide and heading titles).
 _SECTION_FITS = {
     "recommendation": re.compile(r"recommend|response|action", re.I),
-    "what_went_wrong": re.compile(r"analysis|appraisal|issues|lessons|learning|summary|findings|"
-                                  r"history|conclusion|complicating", re.I),
+    "what_went_wrong": re.compile(
+        r"analysis|appraisal|issues|lessons|learning|summary|findings|"
+        r"history|conclusion|complicating",
+        re.I,
+    ),
     "learning": re.compile(r"learning|lesson|issues|conclusion|practice", re.I),
     "timeline": re.compile(r"history|chronolog|case|background|story|summary", re.I),
 }

@@ -177,9 +177,7 @@ def open_collection(path: Path, name: str):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    client = chromadb.PersistentClient(
-        path=str(path), settings=ChromaSettings(anonymized_telemetry=False)
-    )
+    client = chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
     return client.get_or_create_collection(
         name=name, embedding_function=None, metadata={"hnsw:space": "cosine"}
     )
@@ -221,9 +219,7 @@ class Builder:
             self._collection.delete(where={"document_id": doc_id})
         self._documents.pop(doc_id, None)
 
-    def add_document(
-        self, document: dict[str, Any], passages: list[Passage], vectors: np.ndarray
-    ) -> None:
+    def add_document(self, document: dict[str, Any], passages: list[Passage], vectors: np.ndarray) -> None:
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         self.remove_document(document["doc_id"])
@@ -236,9 +232,7 @@ class Builder:
     def commit(self, manifest: Manifest) -> Generation:
         all_passages = [p for doc_id in sorted(self._passages) for p in self._passages[doc_id]]
         _write_jsonl(self.path / "passages.jsonl", (p.to_dict() for p in all_passages))
-        _write_jsonl(
-            self.path / "documents.jsonl", (self._documents[k] for k in sorted(self._documents))
-        )
+        _write_jsonl(self.path / "documents.jsonl", (self._documents[k] for k in sorted(self._documents)))
         if all_passages:
             _persist_bm25(all_passages, self.path / "bm25", self.settings)
         _atomic_write(self.path / "manifest.json", manifest.to_json())
@@ -264,9 +258,7 @@ def ingest_lock(settings: Settings) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise IngestLocked(
-                f"another `rag ingest` is writing {root}; wait for it to finish"
-            ) from exc
+            raise IngestLocked(f"another `rag ingest` is writing {root}; wait for it to finish") from exc
         try:
             yield
         finally:

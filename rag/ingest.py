@@ -67,9 +67,7 @@ def ingest(
             generation = base
         else:
             vectors = _embed(loaded, settings, embedder, progress)
-            generation = _build(
-                settings, base, rebuild, loaded, vectors, removed, previous, manifest
-            )
+            generation = _build(settings, base, rebuild, loaded, vectors, removed, previous, manifest)
             report.changed = True
     report.index_path = str(generation.path)
     report.documents = sum(1 for r in manifest.files.values() if r.passages)
@@ -135,9 +133,7 @@ def _load_changed(
                 manifest.files[rel] = old  # keep the last good version of a file that broke
                 row.reason += "; the previously indexed version is kept"
             elif path.suffix.lower() in SUPPORTED_SUFFIXES:
-                manifest.files[rel] = store.FileRecord(
-                    fingerprint, row.status, "", row.pages, 0, row.reason
-                )
+                manifest.files[rel] = store.FileRecord(fingerprint, row.status, "", row.pages, 0, row.reason)
         if progress:
             progress("read", i + 1, len(files))
     return loaded, manifest
@@ -177,8 +173,7 @@ def _load_one(
 def _case_note(info: DocumentInfo) -> str:
     if info.case_source == "guessed":
         return (
-            f"not in the catalog: case '{info.case}' guessed from the text; "
-            "add it to catalog.toml to confirm"
+            f"not in the catalog: case '{info.case}' guessed from the text; add it to catalog.toml to confirm"
         )
     if info.case_source == "unknown":
         return "not in the catalog and no case label found in the text: add it to catalog.toml"
@@ -191,9 +186,7 @@ def _fingerprint(path: Path, catalog: Catalog, rel: str) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     entry = catalog.entries.get(rel)
-    digest.update(
-        json.dumps(asdict(entry) if entry else None, sort_keys=True, default=str).encode()
-    )
+    digest.update(json.dumps(asdict(entry) if entry else None, sort_keys=True, default=str).encode())
     return digest.hexdigest()
 
 
@@ -250,8 +243,6 @@ def _document_row(item: _Loaded) -> dict:
     info["aliases"] = list(item.info.aliases)
     info["path"] = item.rel
     info["kind"] = item.document.kind
-    info["pages"] = [
-        {"number": p.number, "start": p.start, "end": p.end} for p in item.document.pages
-    ]
+    info["pages"] = [{"number": p.number, "start": p.start, "end": p.end} for p in item.document.pages]
     info["text"] = item.document.text
     return info

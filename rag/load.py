@@ -113,9 +113,7 @@ def _read_pdf(path: Path, password: str | None) -> list[tuple[int | None, str]]:
     try:
         raw_pages = [_page_text(page) for page in reader.pages]
     except Exception as exc:  # pypdf raises many types for damaged page trees
-        raise LoadError(
-            FileStatus.BROKEN, f"damaged PDF ({_short(exc)}): repair or re-export it"
-        ) from exc
+        raise LoadError(FileStatus.BROKEN, f"damaged PDF ({_short(exc)}): repair or re-export it") from exc
     if not any(ch.isalpha() for text in raw_pages for ch in text):
         raise LoadError(
             FileStatus.NO_TEXT,
@@ -145,9 +143,7 @@ def _open_pdf(path: Path, password: str | None):  # -> pypdf.PdfReader
     except FileNotDecryptedError as exc:
         raise LoadError(FileStatus.NEEDS_PASSWORD, _password_hint(password)) from exc
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, AssertionError) as exc:
-        raise LoadError(
-            FileStatus.BROKEN, f"damaged PDF ({_short(exc)}): repair or re-export it"
-        ) from exc
+        raise LoadError(FileStatus.BROKEN, f"damaged PDF ({_short(exc)}): repair or re-export it") from exc
 
 
 def _decrypt(reader, password: str | None) -> None:

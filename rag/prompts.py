@@ -10,12 +10,8 @@ ABSTAIN_WEAK_EVIDENCE = (
     ABSTAIN + " I could not find a passage that answers this question; "
     "the closest passages are listed as related, in case they help."
 )
-ABSTAIN_MISSING_DETAIL = (
-    ABSTAIN + " The passages about this topic do not give {what}."
-)
-ABSTAIN_UNKNOWN_CASE = (
-    ABSTAIN + " {cases} is not among the reviews indexed here ({known})."
-)
+ABSTAIN_MISSING_DETAIL = ABSTAIN + " The passages about this topic do not give {what}."
+ABSTAIN_UNKNOWN_CASE = ABSTAIN + " {cases} is not among the reviews indexed here ({known})."
 
 REFUSE_IDENTIFY = (
     "I can't help identify real people. The reviews are anonymised on purpose to protect the "

@@ -42,14 +42,144 @@ class Query:
 
 
 STOPWORDS = set(
-    """a an the and or but if of to in on at by for with from about as into over after before
-    is are was were be been being do does did done have has had having can could should would
-    may might must will shall what which who whom whose when where why how that this these those
-    there their they them it its he she his her him we our you your i me my not no nor so than
-    too very just also any all each some such more most other only own same both either neither
-    case cases child children review reviews serious scr scrs tell say says said find found
-    please give list show explain describe summarise summarize happen happened went go wrong
-    did does document documents report reports mention mentions""".split()
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "about",
+        "as",
+        "into",
+        "over",
+        "after",
+        "before",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "do",
+        "does",
+        "did",
+        "done",
+        "have",
+        "has",
+        "had",
+        "having",
+        "can",
+        "could",
+        "should",
+        "would",
+        "may",
+        "might",
+        "must",
+        "will",
+        "shall",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "that",
+        "this",
+        "these",
+        "those",
+        "there",
+        "their",
+        "they",
+        "them",
+        "it",
+        "its",
+        "he",
+        "she",
+        "his",
+        "her",
+        "him",
+        "we",
+        "our",
+        "you",
+        "your",
+        "i",
+        "me",
+        "my",
+        "not",
+        "no",
+        "nor",
+        "so",
+        "than",
+        "too",
+        "very",
+        "just",
+        "also",
+        "any",
+        "all",
+        "each",
+        "some",
+        "such",
+        "more",
+        "most",
+        "other",
+        "only",
+        "own",
+        "same",
+        "both",
+        "either",
+        "neither",
+        "case",
+        "cases",
+        "child",
+        "children",
+        "review",
+        "reviews",
+        "serious",
+        "scr",
+        "scrs",
+        "tell",
+        "say",
+        "says",
+        "said",
+        "find",
+        "found",
+        "please",
+        "give",
+        "list",
+        "show",
+        "explain",
+        "describe",
+        "summarise",
+        "summarize",
+        "happen",
+        "happened",
+        "went",
+        "go",
+        "wrong",
+        "did",
+        "does",
+        "document",
+        "documents",
+        "report",
+        "reports",
+        "mention",
+        "mentions",
+    ]
 )
 
 _LABEL = re.compile(r"\b(child|case|baby)\s+([a-z])\b", re.IGNORECASE)
@@ -61,36 +191,67 @@ _CROSS = re.compile(
 )
 _INTENTS: list[tuple[Intent, re.Pattern[str]]] = [
     ("recommendation", re.compile(r"recommend|should (the board|agencies)|action plan|response", re.I)),
-    ("what_went_wrong", re.compile(r"went wrong|wrong|fail|failure|missed|mistake|problem|poor|"
-                                   r"not effective|ineffective|concern|issue|gap|weakness", re.I)),
+    (
+        "what_went_wrong",
+        re.compile(
+            r"went wrong|wrong|fail|failure|missed|mistake|problem|poor|"
+            r"not effective|ineffective|concern|issue|gap|weakness",
+            re.I,
+        ),
+    ),
     ("learning", re.compile(r"learn|lesson|learning|takeaway|practice point|improve", re.I)),
     ("timeline", re.compile(r"\bwhen\b|timeline|chronolog|sequence|what happened|date|order of", re.I)),
 ]
 _EXPECTS: list[tuple[str, re.Pattern[str]]] = [
     ("age", re.compile(r"\bhow old\b|\bage\b|\baged\b", re.I)),
     ("date", re.compile(r"date of birth|\bwhat date\b|\bwhich date\b|\bexact date\b|\bborn on\b", re.I)),
-    ("sentence", re.compile(r"\bjailed\b|\bsentenced? (to|for)\b|\bhow long .*(prison|jail)|\bprison\b", re.I)),
+    (
+        "sentence",
+        re.compile(r"\bjailed\b|\bsentenced? (to|for)\b|\bhow long .*(prison|jail)|\bprison\b", re.I),
+    ),
     ("outcome", re.compile(r"\b(convicted|charged|prosecuted)\b|\bwhere does .* live now\b", re.I)),
     ("condition", re.compile(r"medical condition|diagnos(is|ed) with|born with", re.I)),
-    ("name", re.compile(r"\bname of\b|\bnamed?\b.*\b(worker|doctor|gp|nurse|officer)\b|\bwhat was .* called\b", re.I)),
+    (
+        "name",
+        re.compile(
+            r"\bname of\b|\bnamed?\b.*\b(worker|doctor|gp|nurse|officer)\b|\bwhat was .* called\b", re.I
+        ),
+    ),
 ]
 _REFUSALS: list[tuple[str, re.Pattern[str]]] = [
-    ("instructions", re.compile(
-        r"ignore (all |any |the |your |previous |prior |above )*(instructions|rules)|system (prompt|override)|"
-        r"new policy|forget (you|that you|your)|you are now|disregard|overrides? the rest|"
-        r"no longer need citations|outside knowledge|just say yes", re.I)),
-    ("identify", re.compile(
-        r"real names?|real identit|actual names?|\bsurname\b|\bidentify (the|them|him|her)\b|"
-        r"which family|home address|where (do|does) (they|the family|she|he) live|naming and shaming|"
-        r"\bwho (is|are) (case|child|baby) [a-z]\b", re.I)),
-    ("opinion", re.compile(
-        r"should be (sacked|fired|dismissed|prosecuted|punished|struck off|jailed)|who (is|was) to blame|"
-        r"your (own )?(opinion|view)|\bjust guess\b|\bguess\b.*\bwhich\b|tabloid|who killed|"
-        r"which of .* killed", re.I)),
+    (
+        "instructions",
+        re.compile(
+            r"ignore (all |any |the |your |previous |prior |above )*(instructions|rules)|"
+            r"system (prompt|override)|"
+            r"new policy|forget (you|that you|your)|you are now|disregard|overrides? the rest|"
+            r"no longer need citations|outside knowledge",
+            re.I,
+        ),
+    ),
+    (
+        "identify",
+        re.compile(
+            r"real names?|real identit|actual names?|\bsurname\b|\bidentify (the|them|him|her)\b|"
+            r"which family|home address|where (do|does) (they|the family|she|he) live|naming and shaming|"
+            r"\bwho (is|are) (case|child|baby) [a-z]\b",
+            re.I,
+        ),
+    ),
+    (
+        "opinion",
+        re.compile(
+            r"should be (sacked|fired|dismissed|prosecuted|punished|struck off|jailed)|who (is|was) to blame|"
+            r"your (own )?(opinion|view)|\bjust guess\b|\bguess\b.*\bwhich\b|tabloid|who killed|"
+            r"which of .* killed",
+            re.I,
+        ),
+    ),
 ]
 _FOLLOW_UP = re.compile(
     r"^(and|also|what about|how about|so|then|but)\b|\b(that|this|it|they|them|those|these|he|she|"
-    r"his|her|the same)\b|\bthe (board|review|practice|one|case|hospital|hospitals)\b", re.I,
+    r"his|her|the same)\b|\bthe (board|review|practice|one|case|hospital|hospitals)\b",
+    re.I,
 )
 
 

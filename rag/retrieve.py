@@ -42,9 +42,7 @@ class SearchIndex:
 
         passages = {p.id: p for p in generation.passages()}
         vector_store = ChromaVectorStore(chroma_collection=generation.collection())
-        vector_index = VectorStoreIndex.from_vector_store(
-            vector_store, embed_model=EmbedderAdapter(embedder)
-        )
+        vector_index = VectorStoreIndex.from_vector_store(vector_store, embed_model=EmbedderAdapter(embedder))
         bm25 = BM25Retriever.from_persist_dir(str(generation.bm25_path)) if passages else None
         return cls(generation, embedder, passages, generation.documents(), vector_index, bm25)
 
@@ -115,9 +113,7 @@ class HybridRetriever(BaseRetriever):
         return [n.node.node_id for n in retriever.retrieve(text) if (n.score or 0) > 0]
 
 
-def fuse(
-    rankings: list[tuple[list[str], float]], passages: dict[str, Passage], rrf_k: float
-) -> list[Hit]:
+def fuse(rankings: list[tuple[list[str], float]], passages: dict[str, Passage], rrf_k: float) -> list[Hit]:
     """Weighted reciprocal rank fusion: score = sum of weight / (k + rank)."""
     scores: dict[str, float] = defaultdict(float)
     ranks: dict[str, list[int | None]] = defaultdict(lambda: [None] * len(rankings))

@@ -91,6 +91,8 @@ def group_units(text: str) -> list[tuple[int, int, bool]]:
             out.append((a, spans[j - 1][1], False))
             i = j
             continue
+        if is_item:
+            a += len(_ITEM.match(text[a:b]).group())  # quote the item, not its bullet
         out.append((a, b, is_item))
         i += 1
     return out

@@ -67,9 +67,7 @@ class RetrieveSettings(_Section):
     per_case: int = Field(
         3, ge=1, description="Cross-case questions: passages per case at the head of the list."
     )
-    route_cases: bool = Field(
-        True, description="Restrict retrieval to the case(s) a question names."
-    )
+    route_cases: bool = Field(True, description="Restrict retrieval to the case(s) a question names.")
 
 
 class RerankSettings(_Section):
@@ -98,12 +96,19 @@ class AnswerSettings(_Section):
     )
     diversity: float = Field(0.5, ge=0, le=1, description="MMR penalty on similarity to chosen.")
     duplicate_cosine: float = Field(0.92, description="Sentences this similar to a chosen one are skipped.")
+    warm_up_passages: int = Field(
+        20000,
+        ge=0,
+        description="Embed all sentences at start-up when the index has at most this "
+        "many passages; larger collections embed sentences on first use.",
+    )
     abstain_below: float = Field(
         0.45, description="Abstain when the best sentence scores below this (calibrated)."
     )
     case_floor: float = Field(
-        0.8, description="Cross-case: a case is included when its best sentence reaches "
-        "this fraction of the overall best."
+        0.6,
+        description="Cross-case: a case is included when its best sentence reaches "
+        "this fraction of the overall best.",
     )
 
 
@@ -124,12 +129,8 @@ class Settings(BaseSettings):
         toml_file="rag.toml",
     )
 
-    corpus_dir: Path = Field(
-        Path("corpus"), description="Folder of review documents (RAG_CORPUS_DIR)."
-    )
-    index_dir: Path = Field(
-        Path("index"), description="Folder holding built indexes (RAG_INDEX_DIR)."
-    )
+    corpus_dir: Path = Field(Path("corpus"), description="Folder of review documents (RAG_CORPUS_DIR).")
+    index_dir: Path = Field(Path("index"), description="Folder holding built indexes (RAG_INDEX_DIR).")
     catalog_file: str = Field(
         "catalog.toml", description="Catalog file name, looked up inside the corpus folder."
     )

@@ -72,9 +72,7 @@ class _Parser:
         start, end = lines[0].start, lines[-1].end
         if kind == "title":
             self.minor = _strip_title(self.text[start:end])
-        self.blocks.append(
-            Block(kind, start, end, self.text[start:end], self.path, self.minor, number)
-        )
+        self.blocks.append(Block(kind, start, end, self.text[start:end], self.path, self.minor, number))
 
 
 def parse_blocks(text: str) -> list[Block]:
@@ -194,10 +192,7 @@ def _list_item(p: _Parser, unit: list[_Line]) -> None:
         last is not None
         and last.path == p.path
         and not p.text[last.end : unit[0].start].strip()  # nothing (no heading) in between
-        and (
-            last.kind == "list"
-            or (last.kind == "para" and last.text.rstrip().endswith(_LEAD_IN_END))
-        )
+        and (last.kind == "list" or (last.kind == "para" and last.text.rstrip().endswith(_LEAD_IN_END)))
     )
     if last is not None and joinable:
         end = unit[-1].end

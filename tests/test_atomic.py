@@ -22,7 +22,10 @@ def _run_until(marker: str, settings) -> str:
     """Start the slow ingest, kill -9 it when it prints `marker`; returns what it printed."""
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.slow_ingest", str(settings.corpus_dir), str(settings.index_dir)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     seen = []

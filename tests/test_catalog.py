@@ -11,9 +11,7 @@ def test_real_catalog_covers_every_corpus_document_with_case_and_aliases():
     assert sorted(catalog.entries) == documents
     cases = {e.case for e in catalog.entries.values()}
     assert cases == {"Child H", "Child F", "Case S", "the Calderdale child", "Child J"}
-    assert (
-        "the norfolk review" in catalog.entries["norfolk-case-s-learning-presentation.md"].aliases
-    )
+    assert "the norfolk review" in catalog.entries["norfolk-case-s-learning-presentation.md"].aliases
     assert "warwickshire" in catalog.entries["warwickshire-child-j-review-report.md"].aliases
     assert all(e.board and e.year and e.doc_type for e in catalog.entries.values())
 

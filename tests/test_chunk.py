@@ -42,9 +42,7 @@ def test_numbered_paragraphs_become_passages_with_their_numbers(tmp_path):
 
 def test_bare_paragraph_numbers_on_their_own_line_number_the_next_paragraph(tmp_path):
     text = f"3.\n\nLearning from the review\n\n3.4\n\n{_filler(20)}\n\n3.5\n\n{_filler(20)}\n"
-    passages = _chunk(
-        tmp_path, "doc.txt", text, ChunkSettings(min_words=5, target_words=20, max_words=60)
-    )
+    passages = _chunk(tmp_path, "doc.txt", text, ChunkSettings(min_words=5, target_words=20, max_words=60))
     assert [p.paragraph for p in passages] == ["3.4", "3.5"]
     assert passages[0].section == "3 Learning from the review"
 
@@ -69,9 +67,7 @@ def test_slide_deck_title_is_dropped_and_continued_slides_merge(tmp_path):
         + slide.format(title="Summary of the Case, cont.", body="More facts on the case.")
         + slide.format(title="Methodology", body="Interviews with professionals.")
     )
-    passages = _chunk(
-        tmp_path, "deck.md", text, ChunkSettings(min_words=10, target_words=100, max_words=200)
-    )
+    passages = _chunk(tmp_path, "deck.md", text, ChunkSettings(min_words=10, target_words=100, max_words=200))
     assert [p.section for p in passages] == ["Summary of the Case", "Methodology"]
     assert "More facts on the case." in passages[0].text
     assert "Serious Case Review" not in passages[0].text
@@ -82,17 +78,13 @@ def test_list_stays_with_its_lead_in(tmp_path):
         f"{_filler(30, 'context')}\n\n"
         "The advice given was:\n- to speak to Mum\n- to record any comments\n- to refer if concerns escalate\n"
     )
-    passages = _chunk(
-        tmp_path, "doc.md", text, ChunkSettings(min_words=5, target_words=20, max_words=60)
-    )
+    passages = _chunk(tmp_path, "doc.md", text, ChunkSettings(min_words=5, target_words=20, max_words=60))
     lead = next(p for p in passages if "The advice given was:" in p.text)
     assert "to refer if concerns escalate" in lead.text
 
 
 def test_long_paragraph_is_split_between_sentences_never_inside(tmp_path):
-    sentences_in = [
-        f"Sentence number {i} talks about the review findings in detail." for i in range(30)
-    ]
+    sentences_in = [f"Sentence number {i} talks about the review findings in detail." for i in range(30)]
     passages = _chunk(tmp_path, "doc.txt", " ".join(sentences_in) + "\n")
     assert len(passages) > 1
     assert all(p.words <= SMALL.max_words for p in passages)
@@ -139,11 +131,7 @@ def test_case_s_consultation_slides_are_found_with_section_paths():
     passages = chunk_document(
         doc, load_catalog(CORPUS / "catalog.toml").describe(name, doc.text), ChunkSettings()
     )
-    hit = [
-        p
-        for p in passages
-        if "meant that the consultation was not effective" in normalise_space(p.text)
-    ]
+    hit = [p for p in passages if "meant that the consultation was not effective" in normalise_space(p.text)]
     assert len(hit) == 1
     assert hit[0].section.startswith(
         "Appraisal of Practice and Analysis > 4. Childminder's consultation with MASH"

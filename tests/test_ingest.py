@@ -84,13 +84,9 @@ def test_catalog_change_retags_the_document(settings, corpus_copy, fake_embedder
     assert cases == {"Child S"}
 
 
-def test_changed_setting_builds_a_new_index_instead_of_reusing(
-    settings, corpus_copy, fake_embedder
-):
+def test_changed_setting_builds_a_new_index_instead_of_reusing(settings, corpus_copy, fake_embedder):
     first = ingest(settings, embedder=fake_embedder)
-    smaller = settings.model_copy(
-        update={"chunk": settings.chunk.model_copy(update={"max_words": 150})}
-    )
+    smaller = settings.model_copy(update={"chunk": settings.chunk.model_copy(update={"max_words": 150})})
     second = ingest(smaller, embedder=fake_embedder)
     assert store.recipe_id(smaller) != store.recipe_id(settings)
     assert second.changed and second.index_path != first.index_path
@@ -121,9 +117,7 @@ def test_file_that_breaks_keeps_its_previous_version(settings, corpus_copy, fake
     assert after == before
 
 
-def test_uncatalogued_document_gets_a_guessed_case_and_says_so(
-    settings, corpus_copy, fake_embedder
-):
+def test_uncatalogued_document_gets_a_guessed_case_and_says_so(settings, corpus_copy, fake_embedder):
     (corpus_copy / "new-review.txt").write_text(
         "Sandshire Safeguarding Children Board\n\nSerious Case Review: Child Q\n\n"
         "Child Q was known to children's services. The review of Child Q found that the health "
@@ -136,9 +130,7 @@ def test_uncatalogued_document_gets_a_guessed_case_and_says_so(
     assert passages and passages[0].board == "Sandshire Safeguarding Children Board"
 
 
-def test_fixture_pdfs_all_get_their_status_and_good_ones_are_searchable(
-    settings, tmp_path, fake_embedder
-):
+def test_fixture_pdfs_all_get_their_status_and_good_ones_are_searchable(settings, tmp_path, fake_embedder):
     import csv
 
     from .test_load_fixtures import expected_status

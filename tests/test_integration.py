@@ -74,8 +74,15 @@ def test_cli_ingest_in_a_network_namespace_with_no_network(tmp_path, corpus_copy
     index = tmp_path / "index-netns"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
     command = [
-        "unshare", "-rn", str(ROOT / ".venv" / "bin" / "rag"), "ingest",
-        "--corpus", str(corpus_copy), "--index", str(index), "--json",
+        "unshare",
+        "-rn",
+        str(ROOT / ".venv" / "bin" / "rag"),
+        "ingest",
+        "--corpus",
+        str(corpus_copy),
+        "--index",
+        str(index),
+        "--json",
     ]
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]

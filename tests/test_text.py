@@ -2,9 +2,7 @@ from rag.text import sentence_spans, sentences
 
 
 def test_sentences_split_at_full_stops_not_at_line_wraps():
-    text = (
-        "Child F died within a month of birth. The post mortem revealed the baby\nhad a fracture."
-    )
+    text = "Child F died within a month of birth. The post mortem revealed the baby\nhad a fracture."
     assert sentences(text) == [
         "Child F died within a month of birth.",
         "The post mortem revealed the baby\nhad a fracture.",
