@@ -114,8 +114,35 @@ class AnswerSettings(_Section):
 
 class IndexSettings(_Section):
     collection: str = Field("passages", description="Chroma collection name.")
+    chroma_mode: Literal["embedded", "http"] = Field(
+        "embedded",
+        description="'embedded': Chroma files inside the index folder; 'http': a Chroma server "
+        "(`chroma run`) at chroma_host:chroma_port, shared by several app instances.",
+    )
+    chroma_host: str = Field("127.0.0.1", description="Chroma server host (http mode).")
+    chroma_port: int = Field(8000, description="Chroma server port (http mode).")
     keep_generations: int = Field(
         1, ge=0, description="Older index generations kept after a switch (for readers still open)."
+    )
+
+
+class ServeSettings(_Section):
+    host: str = Field("127.0.0.1", description="Address the app binds to.")
+    port: int = Field(7860, description="Port the app listens on.")
+    root_path: str = Field(
+        "", description="Public path prefix when served behind a reverse proxy (RAG_SERVE__ROOT_PATH)."
+    )
+    auth: Literal["none", "password", "header"] = Field(
+        "none", description="'none' (default, localhost), 'password' or 'header' (trusted proxy)."
+    )
+    users_file: Path | None = Field(None, description="password mode: file of 'user:hash' lines.")
+    user_header: str = Field("X-Remote-User", description="header mode: header carrying the user.")
+    trusted_proxies: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1"],
+        description="header mode: addresses allowed to set the user header.",
+    )
+    feedback_file: Path = Field(
+        Path("feedback/feedback.jsonl"), description="Where thumbs up/down and comments are appended."
     )
 
 
@@ -140,6 +167,7 @@ class Settings(BaseSettings):
     retrieve: RetrieveSettings = Field(default_factory=RetrieveSettings)  # type: ignore[arg-type]
     rerank: RerankSettings = Field(default_factory=RerankSettings)  # type: ignore[arg-type]
     answer: AnswerSettings = Field(default_factory=AnswerSettings)  # type: ignore[arg-type]
+    serve: ServeSettings = Field(default_factory=ServeSettings)  # type: ignore[arg-type]
 
     @classmethod
     def settings_customise_sources(
