@@ -55,16 +55,18 @@ class FakeEmbedder:
 @pytest.fixture(autouse=True)
 def _offline_and_isolated(request, tmp_path, monkeypatch):
     """No test reaches the network or the real index/corpus folders by accident."""
-    pytest_socket.disable_socket(allow_unix_socket=True)
     if request.node.get_closest_marker("loopback"):
-        # Servers started by the test on this machine; nothing else is reachable.
+        # Servers started by the test on this machine; connections elsewhere are refused.
         pytest_socket.socket_allow_hosts(["127.0.0.1", "::1", "localhost"], allow_unix_socket=True)
+    else:
+        pytest_socket.disable_socket(allow_unix_socket=True)
     monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("RAG_CORPUS_DIR", str(tmp_path / "corpus"))
     monkeypatch.delenv("RAG_CONFIG", raising=False)
     monkeypatch.chdir(tmp_path)
     yield
     pytest_socket.enable_socket()
+    pytest_socket._remove_restrictions()
 
 
 @pytest.fixture
