@@ -54,7 +54,7 @@ class Engine:
         question = (question or "").strip()
         if not question:
             raise ValueError("question is empty: type a question about the reviews")
-        query = analyse(question, self.directory, history, self._known_case(case))
+        query = analyse(question, self.directory, _turns(history), self._known_case(case))
         answer = self._early_exit(query)
         if answer is None:
             answer = self._answer_from_evidence(query)
@@ -165,6 +165,20 @@ class Engine:
             score=chosen.score,
             passage_id=passage.id,
         )
+
+
+def _turns(history: Any) -> History | None:
+    """History as plain {role, content} dicts, whether given as dicts or as objects."""
+    if not history:
+        return None
+    turns = []
+    for turn in history:
+        role = turn.get("role") if isinstance(turn, dict) else getattr(turn, "role", None)
+        content = turn.get("content") if isinstance(turn, dict) else getattr(turn, "content", None)
+        if role not in {"user", "assistant"} or not isinstance(content, str):
+            raise ValueError("history must be a list of {role: user|assistant, content: text} turns")
+        turns.append({"role": role, "content": content})
+    return turns
 
 
 def _abstention(query: Query, text: str, reason: str) -> Answer:

@@ -121,9 +121,12 @@ class ExtractiveAnswerer:
         out = []
         for rank, hit in enumerate(hits):
             prior = 1.0 / (1.0 + rank / 3.0)
+            # A heading says what every sentence under it is about ("4. Childminder's
+            # consultation with MASH"), even those that do not repeat its words.
+            heading = _coverage(topic, hit.passage.section) * s.heading_share
             for unit in self.sentences.units(hit.passage):
                 dense = float(unit.vector @ topic_vector)
-                lexical = len(topic & stem_set(unit.text)) / len(topic) if topic else 0.0
+                lexical = max(_coverage(topic, unit.text), heading)
                 cue_hit = 1.0 if cue is not None and cue.search(unit.text) else 0.0
                 fit = _section_fit(query.intent, hit.passage.section)
                 score = (
@@ -139,29 +142,40 @@ class ExtractiveAnswerer:
     # --- selection ---------------------------------------------------------------------
 
     def _select(self, scored: list[Chosen], limit: int | None = None) -> list[Chosen]:
-        """Maximal marginal relevance within the sentence and word budgets."""
+        """Maximal marginal relevance within the sentence and word budgets; a sentence right
+        after a chosen one ("This view was not challenged") gets a small bonus, since the
+        reviews often make one point over two sentences."""
         s = self.settings
         limit = limit or s.max_sentences
-        pool = sorted(scored, key=lambda c: -c.score)
+        pool = sorted(scored, key=lambda c: -c.score)[:60]
         chosen: list[Chosen] = []
         words = 0
         while pool and len(chosen) < limit:
-            best_i, best_value = None, -1e9
-            for i, cand in enumerate(pool[:40]):
-                similarity = max((float(cand.unit.vector @ c.unit.vector) for c in chosen), default=0.0)
-                if similarity >= s.duplicate_cosine:
-                    continue
-                value = cand.score - s.diversity * max(0.0, similarity - 0.5)
-                if value > best_value:
-                    best_i, best_value = i, value
-            if best_i is None:
+            picked = self._next(pool, chosen)
+            if picked is None:
                 break
-            cand = pool.pop(best_i)
-            if chosen and (cand.score < 0.8 * chosen[0].score or words + cand.unit.words > s.max_words):
+            cand, value = pool.pop(picked[0]), picked[1]
+            if chosen and value < s.relative_floor * chosen[0].score:
                 break
+            if chosen and words + cand.unit.words > s.max_words:
+                continue  # too long for what is left of the budget; a shorter one may fit
             chosen.append(cand)
             words += cand.unit.words
         return chosen
+
+    def _next(self, pool: list[Chosen], chosen: list[Chosen]) -> tuple[int, float] | None:
+        s = self.settings
+        best: tuple[int, float] | None = None
+        for i, cand in enumerate(pool):
+            similarity = max((float(cand.unit.vector @ c.unit.vector) for c in chosen), default=0.0)
+            if similarity >= s.duplicate_cosine:
+                continue
+            value = cand.score - s.diversity * max(0.0, similarity - 0.5)
+            if any(_follows(cand, c) for c in chosen):
+                value += s.neighbour_bonus
+            if best is None or value > best[1]:
+                best = (i, value)
+        return best
 
     def _select_cross_case(self, scored: list[Chosen], best: float) -> list[Chosen]:
         by_case: dict[str, list[Chosen]] = defaultdict(list)
@@ -239,6 +253,18 @@ def _section_fit(intent: str, section: str) -> float:
     if intent != "recommendation" and _SECTION_FITS["recommendation"].search(section):
         return -1.0
     return 0.0
+
+
+def _coverage(topic: set[str], text: str) -> float:
+    return len(topic & stem_set(text)) / len(topic) if topic else 0.0
+
+
+def _follows(candidate: Chosen, chosen: Chosen) -> bool:
+    """Whether `candidate` is the sentence right after `chosen` in the same passage."""
+    if candidate.hit.passage.id != chosen.hit.passage.id:
+        return False
+    gap = candidate.hit.passage.text[chosen.unit.end : candidate.unit.start]
+    return 0 <= candidate.unit.start - chosen.unit.end <= 3 and not gap.strip()
 
 
 def _has_number(passage, number: str) -> bool:

@@ -61,7 +61,7 @@ class ChunkSettings(_Section):
 class RetrieveSettings(_Section):
     top_k: int = Field(12, ge=1, description="Passages returned by retrieval (the 'retrieved' list).")
     candidates: int = Field(40, ge=1, description="Depth each retriever searches before fusion.")
-    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
+    dense_weight: float = Field(0.5, ge=0, description="Weight of the dense ranking in fusion.")
     bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
     rrf_k: float = Field(60.0, gt=0, description="Reciprocal rank fusion constant.")
     per_case: int = Field(
@@ -78,7 +78,7 @@ class RerankSettings(_Section):
         None, description="Local folder of a sentence-transformers cross-encoder."
     )
     fused_weight: float = Field(0.3, ge=0, description="Weight of the fused retrieval rank.")
-    sentence_weight: float = Field(1.0, ge=0, description="Weight of the best sentence's cosine.")
+    sentence_weight: float = Field(0.5, ge=0, description="Weight of the best sentence's cosine.")
     lexical_weight: float = Field(0.3, ge=0, description="Weight of topic-word coverage.")
 
 
@@ -89,12 +89,21 @@ class AnswerSettings(_Section):
     per_case_sentences: int = Field(2, ge=1, description="Cross-case answers: sentences per case.")
     dense_weight: float = Field(1.0, ge=0, description="Sentence score: cosine to the question.")
     lexical_weight: float = Field(0.5, ge=0, description="Sentence score: topic-word coverage.")
+    heading_share: float = Field(
+        0.8, ge=0, le=1, description="Topic words in a sentence's section heading count this much."
+    )
     cue_weight: float = Field(0.15, ge=0, description="Sentence score: words typical of the intent.")
     passage_weight: float = Field(0.2, ge=0, description="Sentence score: its passage's rank.")
     section_weight: float = Field(
-        0.1, ge=0, description="Sentence score: its section suits the question (or does not)."
+        0.25, ge=0, description="Sentence score: its section suits the question (or does not)."
     )
     diversity: float = Field(0.5, ge=0, le=1, description="MMR penalty on similarity to chosen.")
+    relative_floor: float = Field(
+        0.7, description="Stop adding sentences that score below this fraction of the best one."
+    )
+    neighbour_bonus: float = Field(
+        0.2, ge=0, description="Bonus for the sentence right after a chosen one in the same passage."
+    )
     duplicate_cosine: float = Field(0.92, description="Sentences this similar to a chosen one are skipped.")
     warm_up_passages: int = Field(
         20000,
@@ -136,6 +145,16 @@ class ServeSettings(_Section):
         "none", description="'none' (default, localhost), 'password' or 'header' (trusted proxy)."
     )
     users_file: Path | None = Field(None, description="password mode: file of 'user:hash' lines.")
+    users: dict[str, str] = Field(
+        default_factory=dict,
+        description="password mode: more users as {user: hash} "
+        "(e.g. RAG_SERVE__USERS='{\"ann\": \"scrypt$...\"}').",
+    )
+    embed_origins: list[str] = Field(
+        default_factory=list,
+        description="Other sites (e.g. 'https://intranet.example') allowed to embed the app in an "
+        "iframe or <gradio-app>; the app's own origin always may.",
+    )
     user_header: str = Field("X-Remote-User", description="header mode: header carrying the user.")
     trusted_proxies: list[str] = Field(
         default_factory=lambda: ["127.0.0.1"],

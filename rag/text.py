@@ -108,12 +108,23 @@ def normalise_space(text: str) -> str:
 _BULLET_LINE = re.compile(r"^\s*(?:[-*+•▪◦●■➢►]|\(?[a-z]\)|\d+\))\s+")
 
 
+_DATED_ENTRY = re.compile(
+    r"^\s*(?:[-*•]\s+)?(?:\d{1,2} )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? "
+    r"\d{4}\s*[:–-]",
+    re.IGNORECASE,
+)
+
+
 def unit_spans(text: str) -> list[tuple[int, int]]:
     """Citable units of a passage: sentences, with each bullet item a unit of its own
     and a line that does not end a sentence (a slide line, a title) closed at its end
-    when the next line starts a new item or title."""
+    when the next line starts a new item or title. A short dated entry of a chronology
+    ("Apr 2015: childminder phones MASH ... Advice given to record ...") stays whole."""
     spans: list[tuple[int, int]] = []
     for a, b in _line_groups(text):
+        if _DATED_ENTRY.match(text[a:b]) and len(text[a:b].split()) <= 40:
+            spans.append((a, b))
+            continue
         spans.extend((a + s, a + e) for s, e in sentence_spans(text[a:b]))
     return spans
 

@@ -1,0 +1,83 @@
+"""The example questions on the real corpus with the real model, Chroma and BM25."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from rag import prompts
+from rag.engine import Engine
+from rag.ingest import ingest
+from rag.settings import load_settings
+
+from .conftest import CORPUS
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def real_engine(tmp_path_factory) -> Engine:
+    import pytest_socket
+
+    pytest_socket.disable_socket(allow_unix_socket=True)
+    root = tmp_path_factory.mktemp("real")
+    shutil.copytree(CORPUS, root / "corpus")
+    settings = load_settings(corpus_dir=root / "corpus", index_dir=root / "index")
+    assert ingest(settings).exit_code == 0
+    return Engine.load(settings)
+
+
+def _text(answer) -> str:
+    return " ".join(answer.answer.split()).lower()
+
+
+def test_consultation_in_case_s(real_engine):
+    """The anonymous consultation, the child not named, the advice, the differing
+    recollections and why it was not effective."""
+    answer = real_engine.answer("what went wrong with the consultation in Case S")
+    text = _text(answer)
+    assert not answer.abstained
+    assert "anonymous consultation" in text and "child not named" in text
+    assert "advice" in text
+    assert "recollections" in text or "quite different" in text
+    assert "not effective" in text
+    assert {c.case for c in answer.citations} == {"Case S"}
+
+
+def test_which_reviews_mention_over_optimism(real_engine):
+    answer = real_engine.answer("which reviews mention over-optimism?")
+    cases = {c.case for c in answer.citations}
+    assert {"Child H", "Child F"} <= cases
+    assert "Case S" not in cases
+
+
+def test_follow_up_about_recommendations(real_engine):
+    first = real_engine.answer("what went wrong with the consultation in Case S")
+    history = [{"role": "user", "content": first.question}, {"role": "assistant", "content": first.answer}]
+    answer = real_engine.answer("and what did the board recommend about that?", history=history)
+    assert not answer.abstained and {c.case for c in answer.citations} == {"Case S"}
+    assert "consultations" in _text(answer) and "not named" in _text(answer)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How old was the Calderdale child when they died?",
+        "how long was child S's stepfather jailed for",
+        "What did the Child P serious case review find?",
+        "What is the capital of France?",
+    ],
+)
+def test_unanswerable_questions_abstain(real_engine, question):
+    answer = real_engine.answer(question)
+    assert answer.abstained and answer.answer.startswith(prompts.ABSTAIN)
+
+
+def test_child_j_fracture_opinion(real_engine):
+    answer = real_engine.answer(
+        "why was there a delay in deciding whether Child J's fracture was non-accidental?"
+    )
+    text = _text(answer)
+    assert not answer.abstained and {c.case for c in answer.citations} == {"Child J"}
+    assert "consultant" in text or "strategy meeting" in text
