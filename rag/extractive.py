@@ -224,11 +224,24 @@ def order_for_reading(chosen: list[Chosen], case_order: list[str]) -> list[list[
 def _shape_penalty(unit: Unit) -> float:
     """Fragments (titles, verbless slide lines of a few words) are poor answers on their own."""
     ends_sentence = unit.text.rstrip().endswith((".", "?", "!", '"', "”", "’", ")"))
+    if _is_agenda(unit.quote):
+        return 0.6
     if unit.words < 4:
         return 0.4
     if unit.words < 9 and not ends_sentence:
         return 0.6
     return 1.0
+
+
+def _is_agenda(quote: str) -> bool:
+    """A lead-in followed by a list of short topic names ("The SCR Panel focused on: Cross
+    border working; consultation and referral processes; ...") names topics, it does not
+    say anything about them."""
+    lines = [line.strip() for line in quote.split("\n") if line.strip()]
+    items = lines[1:]
+    if len(items) < 2 or not lines[0].endswith((":", "–", "-")):
+        return False
+    return all(len(item.split()) <= 14 and not item.endswith(".") for item in items)
 
 
 # Sections that usually hold what each kind of question asks for (slide and heading titles).
