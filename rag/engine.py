@@ -16,6 +16,7 @@ from rag import index as store
 from rag import prompts
 from rag.embed import Embedder, get_embedder
 from rag.extractive import Chosen, Draft, ExtractiveAnswerer, order_for_reading
+from rag.generate import load_generative
 from rag.query import Query, analyse
 from rag.rerank import get_reranker
 from rag.retrieve import HybridRetriever, SearchIndex
@@ -34,6 +35,8 @@ class Engine:
         self.sentences = SentenceIndex(search.embedder)
         self.reranker = get_reranker(settings.rerank, self.sentences)
         self.answerer = ExtractiveAnswerer(self.sentences, settings.answer)
+        # None for the default extractive answers; a generative answerer when an LLM is set.
+        self.generative = load_generative(settings, self)
         if len(search.passages) <= settings.answer.warm_up_passages:
             # Embed every sentence now so the first questions are as fast as later ones.
             self.sentences.prepare(list(search.passages.values()))
@@ -54,21 +57,46 @@ class Engine:
         question = (question or "").strip()
         if not question:
             raise ValueError("question is empty: type a question about the reviews")
-        query = analyse(question, self.directory, _turns(history), self._known_case(case))
+        turns = _turns(history)
+        query = analyse(question, self.directory, turns, self._known_case(case))
         answer = self._early_exit(query)
         if answer is None:
             answer = self._answer_from_evidence(query)
+            if self.generative is not None:
+                # Retrieval and the extractive answer are done once: the generator writes from
+                # the same passages and falls back to this answer if its citations fail the check.
+                answer = self.generative.answer(query, answer, turns)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 
     def stream(
         self, question: str, history: History | None = None, case: str | None = None
     ) -> Iterator[dict[str, Any]]:
-        """Events for a chat UI: text deltas, then the full Answer."""
-        answer = self.answer(question, history, case)
-        for line in answer.answer.splitlines(keepends=True):
-            yield {"event": "delta", "text": line}
-        yield {"event": "done", "answer": answer}
+        """Events for a chat UI: {"event": "delta", "text"}..., then {"event": "done", "answer"}.
+        With a generator configured, deltas arrive as the model writes; the final Answer is
+        the checked one (and may differ from the streamed draft, which the UI then replaces)."""
+        if self.generative is None:
+            answer = self.answer(question, history, case)
+            for line in answer.answer.splitlines(keepends=True):
+                yield {"event": "delta", "text": line}
+            yield {"event": "done", "answer": answer}
+            return
+        started = time.perf_counter()
+        turns = _turns(history)
+        query = analyse((question or "").strip(), self.directory, turns, self._known_case(case))
+        early = self._early_exit(query) if query.question else None
+        if not query.question:
+            raise ValueError("question is empty: type a question about the reviews")
+        if early is not None:
+            early.latency_ms = (time.perf_counter() - started) * 1000
+            yield {"event": "delta", "text": early.answer}
+            yield {"event": "done", "answer": early}
+            return
+        extractive = self._answer_from_evidence(query)
+        for event in self.generative.stream(query, extractive, turns):
+            if event["event"] == "done":
+                event["answer"].latency_ms = (time.perf_counter() - started) * 1000
+            yield event
 
     def retrieve(self, query: Query) -> list[Hit]:
         """Fused, routed and reranked passages for an analysed question."""

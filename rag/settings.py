@@ -121,6 +121,24 @@ class AnswerSettings(_Section):
     )
 
 
+class GenerateSettings(_Section):
+    backend: Literal["extractive", "openai", "ollama", "llamacpp"] = Field(
+        "extractive",
+        description="'extractive' (default: quoted sentences, no LLM), 'openai' (any OpenAI-compatible "
+        "server: vLLM, llama.cpp server, LM Studio, Azure OpenAI), 'ollama', or 'llamacpp' (a GGUF file).",
+    )
+    base_url: str = Field("", description="openai/ollama: the server's base URL, e.g. http://llm:8000/v1.")
+    model: str = Field("", description="openai/ollama: the model name the server knows.")
+    api_key_env: str = Field(
+        "RAG_LLM_API_KEY", description="openai: name of the environment variable holding the API key."
+    )
+    model_path: Path | None = Field(None, description="llamacpp: path of a local GGUF file.")
+    timeout_s: float = Field(60.0, gt=0, description="Seconds before a request to the model gives up.")
+    max_tokens: int = Field(512, ge=16, description="Longest answer the model may write.")
+    temperature: float = Field(0.1, ge=0, le=2, description="Sampling temperature.")
+    passages: int = Field(8, ge=1, description="Numbered passages given to the model.")
+
+
 class IndexSettings(_Section):
     collection: str = Field("passages", description="Chroma collection name.")
     chroma_mode: Literal["embedded", "http"] = Field(
@@ -148,7 +166,7 @@ class ServeSettings(_Section):
     users: dict[str, str] = Field(
         default_factory=dict,
         description="password mode: more users as {user: hash} "
-        "(e.g. RAG_SERVE__USERS='{\"ann\": \"scrypt$...\"}').",
+        '(e.g. RAG_SERVE__USERS=\'{"ann": "scrypt$..."}\').',
     )
     embed_origins: list[str] = Field(
         default_factory=list,
@@ -186,6 +204,7 @@ class Settings(BaseSettings):
     retrieve: RetrieveSettings = Field(default_factory=RetrieveSettings)  # type: ignore[arg-type]
     rerank: RerankSettings = Field(default_factory=RerankSettings)  # type: ignore[arg-type]
     answer: AnswerSettings = Field(default_factory=AnswerSettings)  # type: ignore[arg-type]
+    generate: GenerateSettings = Field(default_factory=GenerateSettings)  # type: ignore[arg-type]
     serve: ServeSettings = Field(default_factory=ServeSettings)  # type: ignore[arg-type]
 
     @classmethod
