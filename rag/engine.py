@@ -34,7 +34,7 @@ class Engine:
         self.directory = search.case_directory()
         self.sentences = SentenceIndex(search.embedder)
         self.reranker = get_reranker(settings.rerank, self.sentences)
-        self.answerer = ExtractiveAnswerer(self.sentences, settings.answer)
+        self.answerer = ExtractiveAnswerer(self.sentences, settings.answer, search.passages)
         # None for the default extractive answers; a generative answerer when an LLM is set.
         self.generative = load_generative(settings, self)
         if len(search.passages) <= settings.answer.warm_up_passages:

@@ -21,7 +21,7 @@ from rag.query import Query
 from rag.rerank import stem_set
 from rag.sentences import SentenceIndex, Unit
 from rag.settings import AnswerSettings
-from rag.types import Hit
+from rag.types import Hit, Passage
 
 _CUES: dict[str, re.Pattern[str]] = {
     "what_went_wrong": re.compile(
@@ -91,9 +91,11 @@ class Draft:
 class ExtractiveAnswerer:
     name = "extractive"
 
-    def __init__(self, sentences: SentenceIndex, settings: AnswerSettings):
+    def __init__(self, sentences: SentenceIndex, settings: AnswerSettings, passages: dict[str, Passage]):
         self.sentences = sentences
         self.settings = settings
+        self.passages = passages
+        self._vocabulary: set[str] | None = None
 
     def draft(self, query: Query, topic_vector: np.ndarray, hits: list[Hit]) -> Draft:
         """Choose the sentences to quote, or say why not."""
@@ -104,12 +106,34 @@ class ExtractiveAnswerer:
         best = max(c.score for c in scored)
         if best < self.settings.abstain_below:
             return Draft([], prompts.ABSTAIN_WEAK_EVIDENCE, f"weak evidence (best {best:.2f})")
+        if self._off_topic(query, topic_vector, scored):
+            return Draft([], prompts.ABSTAIN_WEAK_EVIDENCE, "off topic: words not in the reviews")
         chosen = self._select_cross_case(scored, best) if query.cross_case else self._select(scored)
         missing = self._missing_detail(query, scored, chosen)
         if missing:
             what = prompts.DETAIL_NAMES.get(missing, missing)
             return Draft([], prompts.ABSTAIN_MISSING_DETAIL.format(what=what), f"missing detail: {missing}")
         return Draft(chosen)
+
+    def _off_topic(self, query: Query, topic_vector: np.ndarray, scored: list[Chosen]) -> bool:
+        """Most of the question's topic words never occur in the collection and no sentence is
+        close in meaning: a question about something the reviews do not cover ("climate
+        change", "knife crime"), however well its other words match."""
+        topic = stem_set(" ".join(query.topic_words))
+        if not topic:
+            return False
+        known = len(topic & self.vocabulary()) / len(topic)
+        closest = max(float(c.unit.vector @ topic_vector) for c in scored)
+        return known < self.settings.known_words_below and closest < self.settings.off_topic_cosine
+
+    def vocabulary(self) -> set[str]:
+        """Word stems of the whole collection (built once)."""
+        if self._vocabulary is None:
+            words: set[str] = set()
+            for passage in self.passages.values():
+                words |= stem_set(f"{passage.section} {passage.text}")
+            self._vocabulary = words
+        return self._vocabulary
 
     # --- scoring ---------------------------------------------------------------------
 

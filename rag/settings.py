@@ -114,6 +114,16 @@ class AnswerSettings(_Section):
     abstain_below: float = Field(
         0.45, description="Abstain when the best sentence scores below this (calibrated)."
     )
+    known_words_below: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="Off-topic test: share of the question's topic words found in "
+        "the collection below which...",
+    )
+    off_topic_cosine: float = Field(
+        0.4, description="...and closest sentence cosine below which the question is off topic."
+    )
     case_floor: float = Field(
         0.6,
         description="Cross-case: a case is included when its best sentence reaches "
@@ -137,6 +147,29 @@ class GenerateSettings(_Section):
     max_tokens: int = Field(512, ge=16, description="Longest answer the model may write.")
     temperature: float = Field(0.1, ge=0, le=2, description="Sampling temperature.")
     passages: int = Field(8, ge=1, description="Numbered passages given to the model.")
+    context_window: int = Field(
+        8192, ge=512, description="ollama/llamacpp: context length in tokens the model is run with."
+    )
+    retries: int = Field(
+        0,
+        ge=0,
+        description="Retries of a failed request (rate limit, server error) before falling back "
+        "to the extractive answer; 0 falls back at once.",
+    )
+    check_min_overlap: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Citation check: share of a generated sentence's word stems that its cited "
+        "passage must contain (measured on tests/data/check_pairs.jsonl).",
+    )
+    check_min_cosine: float = Field(
+        0.5,
+        ge=-1,
+        le=1,
+        description="Citation check: cosine between a generated sentence and the best sentence of "
+        "its cited passage must reach this (measured on tests/data/check_pairs.jsonl).",
+    )
 
 
 class IndexSettings(_Section):

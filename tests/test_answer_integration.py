@@ -67,6 +67,9 @@ def test_follow_up_about_recommendations(real_engine):
         "how long was child S's stepfather jailed for",
         "What did the Child P serious case review find?",
         "What is the capital of France?",
+        "What do the reviews say about climate change?",
+        "what about knife crime in the reviews",
+        "what did the review say about the family's pet dog",
     ],
 )
 def test_unanswerable_questions_abstain(real_engine, question):
