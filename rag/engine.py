@@ -46,6 +46,12 @@ class Engine:
         generation = store.open_current(settings)
         return cls(settings, SearchIndex.load(generation, embedder or get_embedder(settings.embed)))
 
+    def as_query_engine(self) -> Any:
+        """This pipeline as a llama-index query engine (for code built on llama-index)."""
+        from rag.llama import as_query_engine
+
+        return as_query_engine(self)
+
     @property
     def cases(self) -> list[str]:
         return list(self.directory.labels)
