@@ -69,6 +69,7 @@ _DETAILS: dict[str, re.Pattern[str]] = {
     ),
     "name": re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr)\.? [A-Z][a-z]+\b"),
 }
+_URL = re.compile(r"https?://\S+|www\.\S+")
 _SECTION_REF = re.compile(r"\b(?:section|paragraph|para)\s+(\d+(?:\.\d+)*)", re.I)
 
 
@@ -205,11 +206,11 @@ class ExtractiveAnswerer:
         by_case: dict[str, list[Chosen]] = defaultdict(list)
         for c in scored:
             by_case[c.hit.passage.case].append(c)
-        chosen = []
-        for units in by_case.values():
-            case_best = max(u.score for u in units)
-            floor = max(self.settings.abstain_below, self.settings.case_floor * best)
-            if case_best >= floor:
+        floor = max(self.settings.abstain_below, self.settings.case_floor * best)
+        ranked = sorted(by_case.values(), key=lambda units: -max(u.score for u in units))
+        chosen: list[Chosen] = []
+        for units in ranked[: self.settings.max_cases]:
+            if max(u.score for u in units) >= floor:
                 chosen.extend(self._select(units, self.settings.per_case_sentences))
         return chosen
 
@@ -248,8 +249,12 @@ def order_for_reading(chosen: list[Chosen], case_order: list[str]) -> list[list[
 def _shape_penalty(unit: Unit) -> float:
     """Fragments (titles, verbless slide lines of a few words) are poor answers on their own."""
     ends_sentence = unit.text.rstrip().endswith((".", "?", "!", '"', "”", "’", ")"))
+    if _URL.search(unit.text) and len(_URL.sub("", unit.text).split()) < 5:
+        return 0.1  # a list of links
     if _is_agenda(unit.quote):
         return 0.6
+    if unit.text[:1].islower():
+        return 0.6  # a fragment: text cut out of a column or table
     if unit.words < 4:
         return 0.4
     if unit.words < 9 and not ends_sentence:

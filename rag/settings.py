@@ -86,6 +86,7 @@ class AnswerSettings(_Section):
     passages: int = Field(6, ge=1, description="Top passages whose sentences may be quoted.")
     max_sentences: int = Field(5, ge=1, description="Most sentences (citations) in an answer.")
     max_words: int = Field(140, ge=20, description="Word budget of an extractive answer.")
+    max_cases: int = Field(4, ge=1, description="Cross-case answers: most cases quoted.")
     per_case_sentences: int = Field(2, ge=1, description="Cross-case answers: sentences per case.")
     dense_weight: float = Field(1.0, ge=0, description="Sentence score: cosine to the question.")
     lexical_weight: float = Field(0.5, ge=0, description="Sentence score: topic-word coverage.")
@@ -157,14 +158,14 @@ class GenerateSettings(_Section):
         "to the extractive answer; 0 falls back at once.",
     )
     check_min_overlap: float = Field(
-        0.5,
+        0.65,
         ge=0,
         le=1,
         description="Citation check: share of a generated sentence's word stems that its cited "
         "passage must contain (measured on tests/data/check_pairs.jsonl).",
     )
     check_min_cosine: float = Field(
-        0.5,
+        0.65,
         ge=-1,
         le=1,
         description="Citation check: cosine between a generated sentence and the best sentence of "
