@@ -20,6 +20,9 @@ _BOARD = re.compile(
     r"((?:[A-Z][\w'’]*,?\s+(?:and\s+)?){1,6}?)(?:Local\s+)?Safeguarding\s+(?:Children\s+)?"
     r"(Board|Partnership)"
 )
+_CHILD_OF_PLACE = re.compile(
+    r"\bchild who (?:died|was (?:seriously )?(?:injured|harmed)|lived) in ([A-Z][a-z]+)"
+)
 _YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
 
 
@@ -125,7 +128,9 @@ def guess_case(text: str) -> str | None:
     """The case label a review uses most often ("Child J"), if any."""
     labels = Counter(f"{kind} {letter}" for kind, letter in _CASE_LABEL.findall(text))
     if not labels:
-        return None
+        # Briefings that never label the child often say where it happened instead.
+        place = _CHILD_OF_PLACE.search(text)
+        return f"the {place.group(1)} child" if place else None
     label, count = labels.most_common(1)[0]
     return label if count >= 2 else None
 

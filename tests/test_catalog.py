@@ -59,3 +59,9 @@ def test_no_case_label_is_reported_as_unknown():
 
 def test_a_single_mention_is_not_enough_to_guess():
     assert guess_case("We compared this with Child P once.") is None
+
+
+def test_unlabelled_child_is_named_after_the_place():
+    text = "This briefing has been produced following an SCR into a child who died in Calderdale in 2017."
+    info = guess_info("briefing.txt", text)
+    assert info.case == "the Calderdale child" and info.case_source == "guessed"
