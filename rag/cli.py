@@ -54,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     ingest.set_defaults(run=_run_ingest)
     _add_ask(commands)
+    _add_eval(commands)
     return parser
 
 
@@ -216,6 +217,13 @@ def _print_ingest_table(report) -> None:
         console.print(
             f"[bold red]{failed} file(s) not indexed[/]: see the reasons above; the rest were indexed."
         )
+
+
+
+def _add_eval(commands) -> None:
+    from rag.eval_cli import register  # evaluation lives in its own modules
+
+    register(commands)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,276 @@
+"""Run a gold set through `Engine.answer` (what the UI calls), under the current settings
+and under named configurations for comparison, and write results, metrics and reports."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ValidationError
+
+from rag import evaluate as ev
+from rag.eval_metrics import Check, check, ir_measures_check
+from rag.settings import Settings
+from rag.types import Answer
+
+CONFIG_DIR = Path(__file__).resolve().parents[1] / "eval" / "configs"
+CURRENT = "current"
+Progress = Callable[[str, int, int], None]  # (label, done, total), as ingest reports
+
+
+class ConfigError(ValueError):
+    """A comparison configuration that cannot be found or applied."""
+
+
+@dataclass
+class Config:
+    """A named set of settings overrides, e.g. eval/configs/dense-only.toml."""
+
+    name: str
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    description: str = ""
+
+    def apply(self, settings: Settings) -> Settings:
+        update = {}
+        for section, values in self.overrides.items():
+            current = getattr(settings, section, None)
+            if not isinstance(current, BaseModel) or not isinstance(values, dict):
+                raise ConfigError(f"config {self.name}: [{section}] is not a settings section")
+            try:
+                update[section] = type(current).model_validate({**current.model_dump(), **values})
+            except ValidationError as exc:
+                raise ConfigError(f"config {self.name}: [{section}] {_first_error(exc)}") from exc
+        return settings.model_copy(update=update)
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
+
+
+def presets() -> list[str]:
+    return sorted(p.stem for p in CONFIG_DIR.glob("*.toml"))
+
+
+def load_config(name_or_path: str) -> Config:
+    """A preset name from eval/configs/ or a path to a TOML file of section tables."""
+    path = Path(name_or_path)
+    if not (path.suffix == ".toml" or path.exists()):
+        path = CONFIG_DIR / f"{name_or_path}.toml"
+        if not path.exists():
+            raise ConfigError(f"no config {name_or_path!r}; presets: {', '.join(presets()) or 'none'}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config ({exc})") from exc
+    description = data.pop("description", "")
+    return Config(path.stem, data, str(description))
+
+
+# --- engines sharing the expensive parts ---------------------------------------------------
+
+
+class CachingEmbedder:
+    """Remembers passage and sentence vectors so engines for several configurations embed
+    the corpus sentences once. Query vectors are not cached, so latency stays honest."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            self._vectors.update(zip(missing, self.inner.embed_passages(missing), strict=True))
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._vectors[t] for t in texts])
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.inner.embed_query(text)
+
+
+class Engines:
+    """Engines for several settings, sharing embedders and each loaded index generation."""
+
+    def __init__(self, embedder=None):
+        self._embedder = embedder
+        self._embedders: dict[str, CachingEmbedder] = {}
+        self._search: dict[str, Any] = {}
+
+    def engine(self, settings: Settings):
+        from rag import index as store
+        from rag.engine import Engine
+        from rag.retrieve import SearchIndex
+
+        generation = store.open_current(settings)
+        key = str(generation.path)
+        if key not in self._search:
+            self._search[key] = SearchIndex.load(generation, self._embedder_for(settings))
+        return Engine(settings, self._search[key])
+
+    def _embedder_for(self, settings: Settings):
+        key = settings.embed.model_dump_json()
+        if key not in self._embedders:
+            from rag.embed import get_embedder
+
+            self._embedders[key] = CachingEmbedder(self._embedder or get_embedder(settings.embed))
+        return self._embedders[key]
+
+
+# --- running ------------------------------------------------------------------------------
+
+
+@dataclass
+class Evaluation:
+    """One configuration's run over the gold set."""
+
+    name: str
+    settings: Settings
+    results: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+    description: str = ""
+    same_as: str | None = None  # another configuration with identical settings
+
+    @property
+    def overall(self) -> dict[str, Any]:
+        return ev.summarise(self.rows)
+
+    def metrics(self) -> dict[str, Any]:
+        return {
+            "overall": self.overall,
+            "by_category": ev.by_category(self.rows),
+            "by_case": ev.by_case(self.rows),
+            "ir_measures": ir_measures_check(self.rows),
+        }
+
+
+def answer_all(items: list[ev.GoldItem], engine, label: str = CURRENT, progress: Progress | None = None):
+    """Every gold item through Engine.answer, with its conversation history; an item that
+    raises is recorded with its error rather than stopping the run."""
+    results = []
+    for done, item in enumerate(items, start=1):
+        try:
+            answer = engine.answer(item.question, history=item.history_turns()).to_dict()
+        except Exception as exc:  # noqa: BLE001  (reported per item in results and report)
+            answer = Answer(item.question, "", False, "error", 0.0).to_dict()
+            answer["error"] = f"{type(exc).__name__}: {exc}"
+        results.append({"id": item.id, **answer})
+        if progress:
+            progress(label, done, len(items))
+    return results
+
+
+def evaluate(
+    items: list[ev.GoldItem],
+    settings: Settings,
+    configs: list[Config] = (),  # type: ignore[assignment]
+    engines: Engines | None = None,
+    progress: Progress | None = None,
+) -> list[Evaluation]:
+    """The current settings first, then each configuration (reusing a run with equal settings)."""
+    engines = engines or Engines()
+    runs: list[Evaluation] = []
+    for config in [Config(CURRENT, description="settings as configured"), *configs]:
+        resolved = config.apply(settings)
+        twin = next((r for r in runs if r.settings == resolved), None)
+        if twin is not None:
+            runs.append(
+                Evaluation(config.name, resolved, twin.results, twin.rows, config.description, twin.name)
+            )
+            continue
+        if progress:  # the bar shows while the model and index load
+            progress(config.name, 0, len(items))
+        results = answer_all(items, engines.engine(resolved), config.name, progress)
+        rows = [ev.score_item(item, result) for item, result in zip(items, results, strict=True)]
+        runs.append(Evaluation(config.name, resolved, results, rows, config.description))
+    return runs
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def write_outputs(
+    out_dir: Path,
+    runs: list[Evaluation],
+    items: list[ev.GoldItem],
+    gold_path: Path,
+    checks: list[Check] | None = None,
+) -> dict[str, Any]:
+    """results.jsonl, scores.jsonl, metrics.json, report.html and report.md; returns the metrics."""
+    from rag import report
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    main, compared = runs[0], runs[1:]
+    _write_jsonl(out_dir / "results.jsonl", main.results)
+    _write_jsonl(out_dir / "scores.jsonl", main.rows)
+    for run in compared:
+        if run.same_as is None:
+            _write_jsonl(out_dir / "compare" / run.name / "results.jsonl", run.results)
+            _write_jsonl(out_dir / "compare" / run.name / "scores.jsonl", run.rows)
+    metrics = {
+        "gold": str(gold_path),
+        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+        "settings": settings_summary(main.settings),
+        **main.metrics(),
+        "per_item": per_item(main.rows),
+        "gate": [{**c.__dict__, "passed": c.passed} for c in checks or []],
+        "compare": {
+            r.name: {
+                "description": r.description,
+                "same_as": r.same_as,
+                "settings": settings_summary(r.settings),
+                "overall": r.overall,
+                "by_category": ev.by_category(r.rows),
+                "per_item": per_item(r.rows),
+            }
+            for r in compared
+        },
+    }
+    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=1, ensure_ascii=False), encoding="utf-8")
+    page = report.Page(metrics, main.results, main.rows, items)
+    (out_dir / "report.html").write_text(report.render_html(page), encoding="utf-8")
+    (out_dir / "report.md").write_text(report.render_markdown(page), encoding="utf-8")
+    return metrics
+
+
+def per_item(rows: list[dict[str, Any]]) -> dict[str, float]:
+    """Evidence recall within the word budget by item id: what comparisons test for chance."""
+    return {r["id"]: r[ev.BUDGET_KEY] for r in rows if ev.BUDGET_KEY in r}
+
+
+def settings_summary(settings: Settings) -> dict[str, Any]:
+    """The settings that change answers, for the report and metrics.json."""
+    return {
+        section: getattr(settings, section).model_dump(mode="json")
+        for section in ("embed", "chunk", "retrieve", "rerank", "answer")
+    }
+
+
+def _write_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = (json.dumps(r, ensure_ascii=False) for r in records)
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+
+
+def run_and_write(
+    gold_path: Path,
+    out_dir: Path,
+    settings: Settings,
+    configs: list[Config] = (),  # type: ignore[assignment]
+    thresholds: dict[str, dict[str, float]] | None = None,
+    engines: Engines | None = None,
+    progress: Progress | None = None,
+    limit: int | None = None,
+) -> tuple[dict[str, Any], list[Check]]:
+    """What `rag eval` does: load, run every configuration, gate, write. Returns (metrics, checks)."""
+    items = ev.load_gold(gold_path)[:limit]
+    runs = evaluate(items, settings, configs, engines, progress)
+    checks = check(runs[0].overall, thresholds) if thresholds else []
+    return write_outputs(out_dir, runs, items, gold_path, checks), checks
