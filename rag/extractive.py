@@ -64,9 +64,7 @@ _DETAILS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "outcome": re.compile(r"\b(?:convicted|charged|acquitted|found guilty|pleaded|cautioned)\b", re.I),
-    "condition": re.compile(
-        r"\bdiagnosed with\b|\bsyndrome\b|\bdisorder\b|\bdisease\b|\bsuffer(?:s|ed)? from\b", re.I
-    ),
+    "condition": re.compile(r"\bdiagnosed with\b|\bsyndrome\b|\bdisorder\b|\bdisease\b", re.I),
     "name": re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr)\.? [A-Z][a-z]+\b"),
 }
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -224,7 +222,9 @@ class ExtractiveAnswerer:
         if query.expects is None:
             return None
         pattern = _DETAILS[query.expects]
-        with_detail = [c for c in scored if pattern.search(c.unit.text)]
+        # The detail must sit in a sentence about the question's topic, not anywhere at all.
+        floor = self.settings.relative_floor * max(c.score for c in scored)
+        with_detail = [c for c in scored if pattern.search(c.unit.text) and c.score >= floor]
         if not with_detail:
             return query.expects
         best = max(with_detail, key=lambda c: c.score)
@@ -255,8 +255,10 @@ def _shape_penalty(unit: Unit) -> float:
         return 0.6
     if unit.text[:1].islower():
         return 0.6  # a fragment: text cut out of a column or table
-    if unit.words < 4:
-        return 0.4
+    if unit.text.rstrip().endswith(":"):
+        return 0.5  # a lead-in whose list is not in this passage
+    if unit.words < 5 and not ends_sentence:
+        return 0.3  # a heading
     if unit.words < 9 and not ends_sentence:
         return 0.6
     return 1.0

@@ -36,7 +36,7 @@ from rag.types import Passage
 
 # Bump when loading, cleaning or chunking logic changes what passages come out,
 # so that a new index is built instead of reusing passages made the old way.
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3
 BM25_STEMMER = "english"
 
 

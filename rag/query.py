@@ -56,7 +56,7 @@ STOPWORDS = _word_set(
     case cases child children review reviews serious scr scrs tell say says said find found
     please give list show explain describe summarise summarize happen happened went go wrong
     did does document documents report reports mention mentions according talk talks timeline
-    sequence events themselves yes didn't isn't wasn't doesn't don't
+    sequence events themselves yes didn't isn't wasn't doesn't don't put down one
     """
 )
 
@@ -205,6 +205,10 @@ def _carry_context(query: Query, history: list[dict[str, str]], directory: CaseD
                 query.cases, query.case_source = mentioned, "history"
                 break
     carried = [w for w in content_words(earlier[-1], directory) if w not in query.topic_words]
+    # A follow-up with a topic of its own ("what did it recommend to the hospitals?") keeps it;
+    # only a bare one ("and what about that?") borrows the earlier topic words.
+    if len(query.topic_words) > 2:
+        carried = []
     if carried:
         query.text = f"{query.question} {' '.join(carried)}"
         query.topic_words = query.topic_words + carried

@@ -18,6 +18,7 @@ from rag.types import Passage
 
 _LEAD_IN = re.compile(r"[:–-]\s*$")
 _ITEM = re.compile(r"^\s*(?:[-*+•▪◦●■➢►]|\(?[a-z]\)|\d+\))\s+")
+_PARAGRAPH_NUMBER = re.compile(r"^\s*(?:[-*•]\s+)?\d{1,2}(?:\.\d{1,3}){1,3}\.?\s+(?=\S)")
 MAX_LIST_WORDS = 90
 
 
@@ -93,6 +94,8 @@ def group_units(text: str) -> list[tuple[int, int, bool]]:
             continue
         if is_item:
             a += len(_ITEM.match(text[a:b]).group())  # quote the item, not its bullet
+        if number := _PARAGRAPH_NUMBER.match(text[a:b]):
+            a += len(number.group())  # the citation carries the paragraph number already
         out.append((a, b, is_item))
         i += 1
     return out

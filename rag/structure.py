@@ -22,6 +22,7 @@ _TOC_LINE = re.compile(r"\s(?:page\s*)?\d{1,3}$", re.IGNORECASE)
 _HTML_TAG = re.compile(r"</?(?:p|br|div|span|em|strong|b|i|u|sup|sub)\b[^>]*>", re.IGNORECASE)
 _CONT = re.compile(r"[\s,:;.\-–]*\b(?:cont(?:inued)?|contd)\b\.?\s*$", re.IGNORECASE)
 _LEAD_IN_END = (":", "–", "-", "—")
+_SUPERSCRIPTS = set("¹²³⁴⁵⁶⁷⁸⁹⁰")
 
 
 @dataclass
@@ -208,6 +209,8 @@ def _is_title(unit: list[_Line], following: list[_Line] | None) -> bool:
     text = unit[0].text.strip()
     if len(text.split()) > 12 or text.endswith((".", ";", ",")) or _BULLET.match(text):
         return False
+    if "http" in text or text[:1] in _SUPERSCRIPTS:
+        return False  # a footnote or a link, not a heading
     return text[:1].isupper() or text[:1].isdigit() or text[:1] in "‘'\"("
 
 
