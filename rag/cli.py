@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from rag.settings import Settings, load_settings
+from rag.web import cli as web_commands
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 _STATUS_STYLE = {"ok": "green", "skipped_unchanged": "dim"}
@@ -54,7 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     ingest.set_defaults(run=_run_ingest)
     _add_ask(commands)
+    web_commands.register(commands)
     _add_eval(commands)
+    _add_bench(commands)
     return parser
 
 
@@ -77,7 +80,7 @@ def _run_ask(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     history = _read_history(args.history) if args.history else None
     try:
-        engine = get_engine(settings)
+        engine = get_engine(settings, warm_up=False)  # one question: embed only what it needs
         answer = engine.answer(args.question, history=history, case=args.case)
     except (IndexMissing, ValueError) as exc:
         raise UsageError(str(exc)) from exc
@@ -219,11 +222,27 @@ def _print_ingest_table(report) -> None:
         )
 
 
-
 def _add_eval(commands) -> None:
     from rag.eval_cli import register  # evaluation lives in its own modules
 
     register(commands)
+
+
+def _add_bench(commands) -> None:
+    bench = commands.add_parser(
+        "bench", help="run the benchmarks (same as `python -m bench`; needs the source checkout)"
+    )
+    bench.add_argument("options", nargs=argparse.REMAINDER, help="passed on, e.g. --quick")
+    bench.set_defaults(run=_run_bench)
+
+
+def _run_bench(args: argparse.Namespace) -> int:
+    import subprocess
+
+    checkout = Path(__file__).resolve().parents[1]
+    if not (checkout / "bench" / "__main__.py").exists():
+        raise UsageError(f"no bench/ folder beside {Path(__file__).parent}: run it from a source checkout")
+    return subprocess.run([sys.executable, "-m", "bench", *args.options], cwd=checkout).returncode
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ PyPI package, so nothing is ever fetched from a model hub.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -32,7 +33,7 @@ class Embedder(Protocol):
 class SentenceTransformerEmbedder:
     """A sentence-transformers model loaded from a local folder."""
 
-    def __init__(self, model_dir: Path, name: str, batch_size: int = 32):
+    def __init__(self, model_dir: Path, name: str, batch_size: int = 32, query_cache: int = 512):
         from sentence_transformers import SentenceTransformer
 
         self._model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
@@ -40,12 +41,33 @@ class SentenceTransformerEmbedder:
         self.name = name
         self.dim = int(self._model.get_embedding_dimension() or 0)
         self.batch_size = batch_size
+        # One answer embeds the same question text twice (dense search, then reranking)
+        # and people repeat questions; 0 turns the cache off.
+        self.query_cache = query_cache
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, self.batch_size)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self._encode([text], 1)[0]
+        with self._lock:
+            cached = self._queries.get(text)
+            if cached is not None:
+                self._queries.move_to_end(text)
+                return cached
+        vector = self._encode([text], 1)[0]
+        vector.setflags(write=False)  # shared by every caller of the same text
+        if self.query_cache:
+            with self._lock:
+                self._queries[text] = vector
+                while len(self._queries) > self.query_cache:
+                    self._queries.popitem(last=False)
+        return vector
+
+    def clear_cache(self) -> None:
+        """Forget cached question vectors (benchmarks time each question as new)."""
+        with self._lock:
+            self._queries.clear()
 
     def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         if not texts:

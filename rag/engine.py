@@ -28,7 +28,7 @@ History = list[dict[str, str]]
 
 
 class Engine:
-    def __init__(self, settings: Settings, search: SearchIndex):
+    def __init__(self, settings: Settings, search: SearchIndex, warm_up: bool = True):
         self.settings = settings
         self.search = search
         self.directory = search.case_directory()
@@ -37,14 +37,21 @@ class Engine:
         self.answerer = ExtractiveAnswerer(self.sentences, settings.answer, search.passages)
         # None for the default extractive answers; a generative answerer when an LLM is set.
         self.generative = load_generative(settings, self)
-        if len(search.passages) <= settings.answer.warm_up_passages:
-            # Embed every sentence now so the first questions are as fast as later ones.
-            self.sentences.prepare(list(search.passages.values()))
+        if warm_up and len(search.passages) <= settings.answer.warm_up_passages:
+            # Embed every sentence in the background so later questions need not; a question
+            # asked meanwhile embeds just the sentences of the passages it retrieved.
+            threading.Thread(target=self._warm_up, name="sentence-warm-up", daemon=True).start()
+
+    def _warm_up(self) -> None:
+        passages = list(self.search.passages.values())
+        for start in range(0, len(passages), 64):
+            self.sentences.prepare(passages[start : start + 64])
 
     @classmethod
-    def load(cls, settings: Settings, embedder: Embedder | None = None) -> Engine:
+    def load(cls, settings: Settings, embedder: Embedder | None = None, warm_up: bool = True) -> Engine:
         generation = store.open_current(settings)
-        return cls(settings, SearchIndex.load(generation, embedder or get_embedder(settings.embed)))
+        search = SearchIndex.load(generation, embedder or get_embedder(settings.embed))
+        return cls(settings, search, warm_up=warm_up)
 
     def as_query_engine(self) -> Any:
         """This pipeline as a llama-index query engine (for code built on llama-index)."""
@@ -250,12 +257,12 @@ _ENGINES: dict[str, tuple[str, Engine]] = {}
 _ENGINES_LOCK = threading.Lock()
 
 
-def get_engine(settings: Settings | None = None) -> Engine:
+def get_engine(settings: Settings | None = None, warm_up: bool = True) -> Engine:
     settings = settings or load_settings()
     key = settings.model_dump_json()
     live = str(store.open_current(settings).path)
     with _ENGINES_LOCK:
         cached = _ENGINES.get(key)
         if cached is None or cached[0] != live:
-            _ENGINES[key] = (live, Engine.load(settings))
+            _ENGINES[key] = (live, Engine.load(settings, warm_up=warm_up))
         return _ENGINES[key][1]

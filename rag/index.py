@@ -16,6 +16,7 @@ CURRENT pointing at a complete generation; half-built ones are swept next time.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -31,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.settings import Settings
+from rag.settings import IndexSettings, Settings
 from rag.types import Passage
 
 # Bump when loading, cleaning or chunking logic changes what passages come out,
@@ -66,6 +67,9 @@ def recipe(settings: Settings) -> dict[str, Any]:
         "chunk": settings.chunk.model_dump(),
         "bm25_stemmer": BM25_STEMMER,
         "collection": settings.index.collection,
+        # An http-mode index keeps its vectors on the server, not in its folder; switching
+        # mode therefore builds a new index. (Only added in http mode: embedded ids stay put.)
+        **({"chroma_mode": "http"} if settings.index.chroma_mode == "http" else {}),
     }
 
 
@@ -144,6 +148,8 @@ class Generation:
         return {row["doc_id"]: row for row in rows}
 
     def collection(self):  # -> chromadb.Collection
+        if self.settings.index.chroma_mode == "http":
+            return _server_collection(self.settings, self.path)
         return open_collection(self.chroma_path, self.settings.index.collection)
 
 
@@ -172,24 +178,87 @@ def current_or_none(settings: Settings) -> Generation | None:
 # --- Chroma ------------------------------------------------------------------------
 
 
-def open_collection(path: Path, name: str):
-    """A Chroma collection that never embeds anything itself (no model download)."""
+# Below the server's request limit (about 5,400 records for a 384-d collection).
+_ADD_BATCH = 4000
+
+
+def chroma_client(path: Path, index: IndexSettings | None = None):
+    """Files at `path` (embedded), or the Chroma server when `index.chroma_mode` is 'http'."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    client = chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
-    return client.get_or_create_collection(
+    options = ChromaSettings(anonymized_telemetry=False)
+    if index is not None and index.chroma_mode == "http":
+        return chromadb.HttpClient(host=index.chroma_host, port=index.chroma_port, settings=options)
+    return chromadb.PersistentClient(path=str(path), settings=options)
+
+
+def open_collection(path: Path, name: str, index: IndexSettings | None = None):
+    """A Chroma collection that never embeds anything itself (no model download)."""
+    return chroma_client(path, index).get_or_create_collection(
         name=name, embedding_function=None, metadata={"hnsw:space": "cosine"}
     )
 
 
-def release_chroma() -> None:
-    """Close cached Chroma clients so their files can be copied or removed."""
+def collection_name(settings: Settings, generation: Path) -> str:
+    """Embedded: the configured name, inside the generation's own folder. http: one server
+    holds every generation of every recipe, so the name carries both and switching CURRENT
+    switches collections atomically."""
+    if settings.index.chroma_mode != "http":
+        return settings.index.collection
+    return f"{settings.index.collection}-{generation.parent.name}-{generation.name}"
+
+
+def _server_collection(settings: Settings, generation: Path):
+    """A live generation's collection on the server; missing means the index must be rebuilt."""
+    from chromadb.errors import NotFoundError
+
+    name = collection_name(settings, generation)
+    client = chroma_client(generation, settings.index)
+    try:
+        return client.get_collection(name, embedding_function=None)
+    except (NotFoundError, ValueError) as exc:
+        where = f"{settings.index.chroma_host}:{settings.index.chroma_port}"
+        raise IndexMissing(
+            f"collection {name} is not on the Chroma server at {where}: run `rag ingest --rebuild`"
+        ) from exc
+
+
+def drop_collection(settings: Settings, generation: Path) -> None:
+    """http mode: delete a generation's collection (embedded ones go with the folder)."""
+    if settings.index.chroma_mode != "http":
+        return
+    from chromadb.errors import NotFoundError
+
+    client = chroma_client(generation, settings.index)
+    with contextlib.suppress(NotFoundError, ValueError):  # never created, or already gone
+        client.delete_collection(collection_name(settings, generation))
+
+
+def _copy_collection(source, target, batch: int = _ADD_BATCH) -> None:
+    """Every record of `source` into `target` with its vector (http mode's copytree)."""
+    for offset in range(0, source.count(), batch):
+        rows = source.get(include=["embeddings", "metadatas", "documents"], limit=batch, offset=offset)
+        if rows["ids"]:
+            target.add(
+                ids=rows["ids"],
+                embeddings=rows["embeddings"],
+                metadatas=rows["metadatas"],
+                documents=rows["documents"],
+            )
+
+
+def release_chroma(path: Path | None = None) -> None:
+    """Close the cached Chroma clients of files under `path` (all when None) so the files can
+    be copied or removed; clients of other folders (a live engine's) are left open."""
     from chromadb.api.shared_system_client import SharedSystemClient
 
-    for system in list(SharedSystemClient._identifier_to_system.values()):
-        system.stop()
-    SharedSystemClient.clear_system_cache()
+    root = str(Path(path).resolve()) if path is not None else None
+    for identifier, system in list(SharedSystemClient._identifier_to_system.items()):
+        if root is None or str(Path(identifier).resolve()).startswith(root):
+            system.stop()
+            SharedSystemClient._identifier_to_system.pop(identifier, None)
+            SharedSystemClient._identifier_to_refcount.pop(identifier, None)
 
 
 # --- building a new generation ----------------------------------------------------------
@@ -206,30 +275,46 @@ class Builder:
         self.path.mkdir(parents=True)
         self._passages: dict[str, list[Passage]] = {}
         self._documents: dict[str, dict[str, Any]] = {}
+        self._pending: list = []  # nodes not yet written to Chroma, fewer than _ADD_BATCH
+        http = settings.index.chroma_mode == "http"
         if base is not None and not rebuild:
-            release_chroma()
-            shutil.copytree(base.chroma_path, self.path / "chroma")
+            release_chroma(base.chroma_path)
+            if not http:
+                shutil.copytree(base.chroma_path, self.path / "chroma")
             for passage in base.passages():
                 self._passages.setdefault(passage.doc_id, []).append(passage)
             self._documents = base.documents()
-        self._collection = open_collection(self.path / "chroma", settings.index.collection)
+        name = collection_name(settings, self.path)
+        self._collection = open_collection(self.path / "chroma", name, settings.index)
+        if http and base is not None and not rebuild:
+            _copy_collection(base.collection(), self._collection)
 
     def remove_document(self, doc_id: str) -> None:
         if self._passages.pop(doc_id, None) is not None:
+            self._flush()
             self._collection.delete(where={"document_id": doc_id})
         self._documents.pop(doc_id, None)
 
     def add_document(self, document: dict[str, Any], passages: list[Passage], vectors: np.ndarray) -> None:
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
         self.remove_document(document["doc_id"])
-        if passages:
-            nodes = [to_node(p, v) for p, v in zip(passages, vectors, strict=True)]
-            ChromaVectorStore(chroma_collection=self._collection).add(nodes)
+        self._pending.extend(to_node(p, v) for p, v in zip(passages, vectors, strict=True))
+        if len(self._pending) >= _ADD_BATCH:
+            self._flush()
         self._passages[document["doc_id"]] = passages
         self._documents[document["doc_id"]] = document
 
+    def _flush(self) -> None:
+        """Write pending passages to Chroma: one call per few thousand, not per document
+        (each call costs about 0.1 s, so many small documents would mostly wait on Chroma)."""
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        vector_store = ChromaVectorStore(chroma_collection=self._collection)
+        for start in range(0, len(self._pending), _ADD_BATCH):  # within the server's request limit
+            vector_store.add(self._pending[start : start + _ADD_BATCH])
+        self._pending = []
+
     def commit(self, manifest: Manifest) -> Generation:
+        self._flush()
         all_passages = [p for doc_id in sorted(self._passages) for p in self._passages[doc_id]]
         _write_jsonl(self.path / "passages.jsonl", (p.to_dict() for p in all_passages))
         _write_jsonl(self.path / "documents.jsonl", (self._documents[k] for k in sorted(self._documents)))
@@ -237,15 +322,16 @@ class Builder:
             _persist_bm25(all_passages, self.path / "bm25", self.settings)
         _atomic_write(self.path / "manifest.json", manifest.to_json())
         _atomic_write(self.root / "recipe.json", json.dumps(recipe(self.settings), indent=1))
-        release_chroma()
+        release_chroma(self.path)
         _fsync_tree(self.path)
         _atomic_write(self.path / "READY", "ok\n")
         _atomic_write(self.root / "CURRENT", self.path.name + "\n")  # the switch
-        _sweep(self.root, keep=self.settings.index.keep_generations, live=self.path.name)
+        _sweep(self.settings, self.root, keep=self.settings.index.keep_generations, live=self.path.name)
         return Generation(path=self.path, settings=self.settings)
 
     def abandon(self) -> None:
-        release_chroma()
+        release_chroma(self.path)
+        drop_collection(self.settings, self.path)
         shutil.rmtree(self.path, ignore_errors=True)
 
 
@@ -271,6 +357,7 @@ def sweep_unfinished(settings: Settings) -> None:
     live = (root / "CURRENT").read_text().strip() if (root / "CURRENT").exists() else ""
     for gen in root.glob("gen-*"):
         if gen.name != live and not (gen / "READY").exists():
+            drop_collection(settings, gen)
             shutil.rmtree(gen, ignore_errors=True)
 
 
@@ -371,8 +458,9 @@ def _fsync_tree(path: Path) -> None:
         _fsync_dir(Path(folder))
 
 
-def _sweep(root: Path, keep: int, live: str) -> None:
+def _sweep(settings: Settings, root: Path, keep: int, live: str) -> None:
     """Delete all but the live generation and the `keep` newest finished ones before it."""
     finished = sorted(g for g in root.glob("gen-*") if (g / "READY").exists() and g.name != live)
     for gen in finished[: max(0, len(finished) - keep)]:
+        drop_collection(settings, gen)
         shutil.rmtree(gen, ignore_errors=True)

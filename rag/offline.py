@@ -1,4 +1,4 @@
-"""Make every library we load run without a network.
+"""Make every library we load run without a network (and torch's threads share the CPU).
 
 Imported first by `rag/__init__.py`, before transformers, sentence-transformers,
 chromadb, gradio or llama-index are imported, because several of them read these
@@ -36,6 +36,11 @@ def apply() -> None:
     """Set the offline environment; values the user set explicitly win."""
     for key, value in _OFFLINE_ENV.items():
         os.environ.setdefault(key, value)
+    # torch's OpenMP threads spin while waiting for work; when anything else wants the
+    # cores (a second request, an ingest, Chroma) a one-question embedding went from
+    # ~25 ms to ~1 s on two cores. Sleeping instead costs nothing measurable (BENCHMARKS.md).
+    if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
     # tiktoken downloads its BPE file on first use unless pointed at a local copy;
     # llama-index ships cl100k/o200k, so any tiktoken use resolves from disk.
     tiktoken_cache = _llama_index_static("tiktoken_cache")

@@ -210,6 +210,9 @@ class Answer:
     reason: str = ""  # why it abstained or refused, for the UI and the evaluation
     cases: list[str] = field(default_factory=list)  # cases the question was routed to
     related: list[Hit] = field(default_factory=list)  # closest passages when abstaining
+    # What the citation check changed in a generated answer: removed_sentences, removed_citations,
+    # fell_back, error (empty for extractive answers).
+    check: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -223,4 +226,5 @@ class Answer:
             "reason": self.reason,
             "cases": self.cases,
             "related": [h.to_retrieved() for h in self.related],
+            "check": self.check,
         }

@@ -12,5 +12,5 @@ fi
 . .venv/bin/activate
 python -m pip install -q --upgrade pip
 python -m pip install -q torch==2.13.0
-python -m pip install -q -e ".[dev]"
+python -m pip install -q -e ".[dev,openai,ollama]"
 python -m pip check

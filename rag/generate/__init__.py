@@ -1,21 +1,41 @@
 """Generative answers from an LLM the organisation runs, with every citation checked.
 
-`load_generative` returns None for the default extractive answers.
+`load_generative` returns None for the default extractive answers. Backends (one module
+each, `build(settings) -> Generator`) import their llama-index integration lazily; a
+missing one raises an ImportError naming the extra to install.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import importlib
+from typing import TYPE_CHECKING
+
+from rag.generate.base import GenerationError, Generator, MissingExtra
 
 if TYPE_CHECKING:
     from rag.engine import Engine
-    from rag.settings import Settings
+    from rag.generate.answerer import GenerativeAnswerer
+    from rag.settings import GenerateSettings, Settings
+
+__all__ = ["GenerationError", "Generator", "MissingExtra", "load_generative", "load_generator"]
+
+BACKENDS = {
+    "openai": "rag.generate.openai",
+    "ollama": "rag.generate.ollama",
+    "llamacpp": "rag.generate.llamacpp",
+}
 
 
-def load_generative(settings: Settings, engine: Engine) -> Any | None:
+def load_generator(settings: GenerateSettings) -> Generator:
+    """The generator for `generate.backend` (not 'extractive')."""
+    if settings.backend not in BACKENDS:
+        raise ValueError(f"generate.backend={settings.backend!r} has no generator; one of {list(BACKENDS)}")
+    return importlib.import_module(BACKENDS[settings.backend]).build(settings)
+
+
+def load_generative(settings: Settings, engine: Engine) -> GenerativeAnswerer | None:
     if settings.generate.backend == "extractive":
         return None
-    raise NotImplementedError(
-        f"generate.backend={settings.generate.backend!r} is not available in this version; "
-        "use 'extractive'"
-    )
+    from rag.generate.answerer import GenerativeAnswerer
+
+    return GenerativeAnswerer(load_generator(settings.generate), engine, settings)

@@ -1,0 +1,153 @@
+"""The REST API: the same Answer JSON as `rag ask --json`, for intranet tools and scripts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from rag import __version__
+from rag import index as store
+from rag.settings import Settings
+from rag.web.engines import EngineHolder, EngineLoading
+from rag.web.feedback import append_feedback, feedback_record
+
+if TYPE_CHECKING:
+    from rag.engine import Engine
+
+
+class Turn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=20000)
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: str = Field(min_length=1, max_length=2000, description="The question, in plain words.")
+    history: list[Turn] = Field(
+        default_factory=list, max_length=40, description="Earlier turns, oldest first, for follow-ups."
+    )
+    case: str | None = Field(
+        None, description="Restrict to one case (label or alias); 'All' or null for all cases."
+    )
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("question is empty: type a question about the reviews")
+        return value
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rating: Literal["up", "down"]
+    answer: dict[str, Any] = Field(description="The Answer JSON being rated, as /api/ask returned it.")
+    comment: str = Field("", max_length=4000)
+    case: str | None = None
+
+    @field_validator("answer")
+    @classmethod
+    def _is_an_answer(cls, value: dict[str, Any]) -> dict[str, Any]:
+        # the evaluation turns these lines into gold candidates: it needs both
+        if not str(value.get("question") or "").strip() or not isinstance(value.get("answer"), str):
+            raise ValueError("expected the Answer JSON, with its 'question' and 'answer'")
+        return value
+
+
+def api_router(settings: Settings, holder: EngineHolder) -> APIRouter:
+    router = APIRouter(prefix="/api", tags=["api"])
+
+    @router.post("/ask", summary="Answer a question with citations")
+    def ask(body: AskRequest) -> JSONResponse:
+        """The Answer JSON: `answer` text whose sentences end in `[n]`, `citations` with the exact
+        quote and its offsets in the review, `abstained` when the reviews don't say."""
+        answer = _answer(holder, body)
+        return JSONResponse(answer.to_dict())
+
+    @router.post("/ask/stream", summary="Answer as server-sent events")
+    def ask_stream(body: AskRequest) -> StreamingResponse:
+        """`event: delta` with `{"text"}` pieces of the answer, then `event: done` with the Answer JSON."""
+        engine = _engine(holder)
+        events = _stream(engine, body)
+        first = next(events)  # raises bad input (400) before the 200 response starts
+        headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        return StreamingResponse(_chain(first, events), media_type="text/event-stream", headers=headers)
+
+    @router.get("/cases", summary="Case labels, for a case filter")
+    def cases() -> dict[str, list[str]]:
+        return {"cases": case_labels(holder)}
+
+    @router.get("/health", summary="Index status and size")
+    def health() -> JSONResponse:
+        status = {"version": __version__, **holder.status()}
+        return JSONResponse(status, status_code=200 if status["status"] == "ready" else 503)
+
+    @router.post("/feedback", summary="Rate an answer (thumbs up or down, optional comment)")
+    def feedback(body: FeedbackRequest, request: Request) -> dict[str, bool]:
+        user = getattr(request.state, "user", None)
+        record = feedback_record(body.rating, body.answer, body.comment, user, body.case)
+        append_feedback(settings.serve.feedback_file, record)
+        return {"saved": True}
+
+    return router
+
+
+def case_labels(holder: EngineHolder) -> list[str]:
+    """Cases of the live index, read from its documents while the engine is still loading."""
+    try:
+        return holder.get().cases
+    except EngineLoading:
+        documents = store.open_current(holder.settings).documents().values()
+        return sorted({d["case"] for d in documents if d.get("case")})
+    except store.IndexMissing:
+        return []
+
+
+def _engine(holder: EngineHolder) -> Engine:
+    try:
+        return holder.get()
+    except store.IndexMissing as exc:
+        raise HTTPException(503, detail=f"no index yet: {exc}") from exc
+    except EngineLoading as exc:
+        raise HTTPException(503, detail=str(exc), headers={"Retry-After": "5"}) from exc
+
+
+def _answer(holder: EngineHolder, body: AskRequest):
+    engine = _engine(holder)
+    try:
+        return engine.answer(body.question, [t.model_dump() for t in body.history], body.case)
+    except ValueError as exc:
+        raise _bad_request(exc) from exc
+
+
+def _stream(engine: Engine, body: AskRequest) -> Iterator[str]:
+    try:
+        events = engine.stream(body.question, [t.model_dump() for t in body.history], body.case)
+        for event in events:
+            if event["event"] == "done":
+                yield _sse("done", event["answer"].to_dict())
+            else:
+                yield _sse("delta", {"text": event["text"]})
+    except ValueError as exc:
+        raise _bad_request(exc) from exc
+
+
+def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
+    yield first
+    yield from rest
+
+
+def _sse(event: str, data: dict[str, Any]) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def _bad_request(exc: ValueError) -> HTTPException:
+    """A 400 shaped like FastAPI's 422, naming the field the engine refused."""
+    field = "case" if str(exc).startswith("unknown case") else "question"
+    return HTTPException(400, detail=[{"loc": ["body", field], "msg": str(exc), "type": "value_error"}])

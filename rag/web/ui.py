@@ -1,0 +1,219 @@
+"""The chat page: streaming cited answers, a sources panel, a case filter and feedback.
+
+The page keeps its conversation in a gr.State of turns ({question, case, answer JSON}); the
+chat window and the sources panel are always rendered from those Answer dicts, so what the
+reader sees is exactly what the API returns.
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+
+from rag import index as store
+from rag.web.api import case_labels
+from rag.web.engines import EngineHolder, EngineLoading
+from rag.web.feedback import append_feedback, feedback_record
+from rag.web.sources import answer_markdown, escape_markdown, escape_text, sources_panel
+
+TITLE = "Serious Case Review answers"
+ALL_CASES = "All cases"
+EXAMPLES = [
+    "What went wrong with the consultation in Case S?",
+    "What did the Child J review recommend?",
+    "What were the lessons about child protection medicals for the Calderdale child?",
+    "How did agencies share information about Child H?",
+]
+MAX_TURNS = 20
+Turns = list[dict[str, Any]]
+
+
+def build_ui(holder: EngineHolder, compact: bool = False) -> gr.Blocks:
+    """The chat page; `compact` drops the header and intro for the /embed iframe."""
+    with gr.Blocks(title=TITLE, analytics_enabled=False, fill_width=compact) as blocks:
+        turns = gr.State([])
+        if not compact:
+            gr.HTML(_header(), elem_classes="scr-header", js_on_load=None)
+        notice = gr.HTML("", elem_classes="scr-banner", visible=False, js_on_load=None)
+        with gr.Row(equal_height=False, elem_classes="scr-main"):
+            with gr.Column(scale=3, min_width=320):
+                chat = _chat_column(compact, [ALL_CASES, *case_labels(holder)])
+            with gr.Column(scale=2, min_width=280, elem_classes="scr-sources-column"):
+                gr.HTML('<h3 class="scr-panel-title">Sources</h3>', js_on_load=None)
+                sources = gr.HTML(sources_panel(None), elem_id="scr-sources", js_on_load=None)
+        _wire(blocks, holder, chat, sources, turns, notice)
+    return blocks
+
+
+def _header() -> str:
+    return (
+        f'<div class="scr-title-block"><h1>{TITLE}</h1>'
+        "<p>Answers come only from the indexed Serious Case Reviews. Every statement is quoted "
+        "from a review and numbered; the numbers link to the passage in the sources panel.</p></div>"
+    )
+
+
+def _chat_column(compact: bool, cases: list[str]) -> dict[str, Any]:
+    chatbot = gr.Chatbot(
+        elem_id="scr-chat",
+        # The page grows with the conversation; the iframe version keeps a fixed height.
+        height=420 if compact else None,
+        min_height=None if compact else 360,
+        max_height=None if compact else 760,
+        show_label=False,
+        buttons=["copy"],
+        feedback_options=None,
+        latex_delimiters=[],
+        placeholder="Ask about what the reviews found, what went wrong, and what they recommend.",
+        examples=[{"text": q} for q in EXAMPLES],
+        line_breaks=True,
+    )
+    with gr.Row(elem_classes="scr-ask-row"):
+        question = gr.Textbox(
+            elem_id="scr-question",
+            show_label=False,
+            placeholder="Type a question about the reviews",
+            scale=5,
+            max_length=2000,
+            autofocus=not compact,
+        )
+        ask = gr.Button("Ask", variant="primary", elem_id="scr-ask", scale=1, min_width=80)
+    with gr.Row(elem_classes="scr-controls"):
+        # Custom values: a case added by a later ingest is checked by the engine, not refused here.
+        case = gr.Dropdown(cases, value=ALL_CASES, label="Case", elem_id="scr-case", scale=3,
+                           allow_custom_value=True)  # fmt: skip
+        new_chat = gr.Button("New chat", elem_id="scr-new", scale=1, min_width=100, size="md")
+    with gr.Accordion("Rate the latest answer", open=False, elem_id="scr-feedback"):
+        comment = gr.Textbox(label="Comment (optional)", lines=2, max_length=4000, elem_id="scr-comment")
+        with gr.Row():
+            up = gr.Button("Helpful", elem_id="scr-up", size="sm")
+            down = gr.Button("Not helpful", elem_id="scr-down", size="sm")
+        thanks = gr.Markdown("", elem_id="scr-feedback-status")
+    return {
+        "chatbot": chatbot, "question": question, "ask": ask, "case": case, "new": new_chat,
+        "comment": comment, "up": up, "down": down, "thanks": thanks,
+    }  # fmt: skip
+
+
+def _wire(blocks: gr.Blocks, holder: EngineHolder, c: dict[str, Any], sources, turns, notice) -> None:
+    outputs = [c["chatbot"], sources, c["question"], turns]
+
+    def respond(question: str, case: str, turns: Turns, request: gr.Request) -> Iterator[tuple]:
+        yield from _respond(holder, question, case, turns, request)
+
+    def respond_to_example(case: str, turns: Turns, event: gr.SelectData, request: gr.Request):
+        yield from _respond(holder, event.value["text"], case, turns, request)
+
+    inputs = [c["question"], c["case"], turns]
+    chat_options = {"concurrency_limit": 4, "show_progress": "hidden"}
+    c["question"].submit(respond, inputs, outputs, api_name="chat", **chat_options)
+    c["ask"].click(respond, inputs, outputs, api_visibility="private", **chat_options)
+    c["chatbot"].example_select(
+        respond_to_example, [c["case"], turns], outputs, api_visibility="private", **chat_options
+    )
+    c["new"].click(_new_chat, None, [*outputs, c["thanks"]], api_visibility="private")
+    # the chat window's own clear button must forget the conversation too, not just hide it
+    c["chatbot"].clear(_new_chat, None, [*outputs, c["thanks"]], api_visibility="private")
+
+    def rate_up(comment: str, turns: Turns, request: gr.Request) -> tuple[str, str]:
+        return _rate(holder, "up", comment, turns, request)
+
+    def rate_down(comment: str, turns: Turns, request: gr.Request) -> tuple[str, str]:
+        return _rate(holder, "down", comment, turns, request)
+
+    rating_io = {"inputs": [c["comment"], turns], "outputs": [c["thanks"], c["comment"]]}
+    c["up"].click(rate_up, **rating_io, api_visibility="private")
+    c["down"].click(rate_down, **rating_io, api_visibility="private")
+    blocks.load(lambda: _on_load(holder), None, [c["case"], notice], api_visibility="private")
+
+
+def _respond(holder: EngineHolder, question: str, case: str, turns: Turns, request: gr.Request):
+    """Stream one answer: the question at once, then the answer lines, then the cited answer."""
+    question = (question or "").strip()
+    turns = list(turns or [])[-MAX_TURNS:]
+    if not question:
+        yield _chat_messages(turns), gr.skip(), "", turns
+        return
+    messages = [*_chat_messages(turns), _user(question), _assistant("Searching the reviews...")]
+    yield messages, gr.skip(), "", turns
+    case_filter = None if case in (None, "", ALL_CASES) else case
+    streamed = ""
+    try:
+        events = holder.get().stream(question, _engine_history(turns), case_filter)
+        for event in events:
+            if event["event"] == "delta":
+                streamed += event["text"]
+                messages[-1] = _assistant(answer_markdown({"answer": streamed}))
+                yield messages, gr.skip(), "", turns
+            else:
+                answer = event["answer"].to_dict()
+                turns = [*turns, {"question": question, "case": case_filter, "answer": answer}]
+                messages[-1] = _assistant(answer_markdown(answer))
+                yield messages, sources_panel(answer, _link_base(request)), "", turns
+    except (ValueError, store.IndexMissing, EngineLoading) as exc:
+        messages[-1] = _assistant(_problem(exc))
+        yield messages, gr.skip(), question, turns
+
+
+def _chat_messages(turns: Turns) -> list[dict[str, str]]:
+    messages = []
+    for turn in turns:
+        messages += [_user(turn["question"]), _assistant(answer_markdown(turn["answer"]))]
+    return messages
+
+
+def _user(question: str) -> dict[str, str]:
+    return {"role": "user", "content": escape_markdown(question)}
+
+
+def _assistant(markdown: str) -> dict[str, str]:
+    return {"role": "assistant", "content": markdown}
+
+
+def _engine_history(turns: Turns) -> list[dict[str, str]]:
+    history = []
+    for turn in turns:
+        history += [
+            {"role": "user", "content": turn["question"]},
+            {"role": "assistant", "content": turn["answer"]["answer"]},
+        ]
+    return history
+
+
+def _problem(exc: Exception) -> str:
+    """A notice in the chat, styled like an abstention: no answer was given."""
+    if isinstance(exc, store.IndexMissing):
+        return f"_No index yet_\n\n{escape_markdown(str(exc))}"
+    if isinstance(exc, EngineLoading):
+        return "_Still loading_\n\nThe reviews are being loaded; ask again in a few seconds."
+    return f"_Please check the question_\n\n{escape_markdown(str(exc))}"
+
+
+def _link_base(request: gr.Request | None) -> str:
+    """Absolute base URL of the app, so source links work in iframes and web components too."""
+    raw = getattr(request, "request", None) if request is not None else None
+    base_url = getattr(raw, "base_url", None)
+    return str(base_url) if base_url is not None else ""
+
+
+def _new_chat():
+    return [], sources_panel(None), "", [], ""
+
+
+def _rate(holder: EngineHolder, rating: str, comment: str, turns: Turns, request: gr.Request):
+    if not turns:
+        return "Ask a question first, then rate its answer.", comment
+    last = turns[-1]
+    user = getattr(request, "username", None) if request is not None else None
+    record = feedback_record(rating, last["answer"], comment, user, last.get("case"))
+    append_feedback(holder.settings.serve.feedback_file, record)
+    return "Thank you: your rating of the latest answer was saved.", ""
+
+
+def _on_load(holder: EngineHolder):
+    cases = [ALL_CASES, *case_labels(holder)]
+    status = holder.status()
+    if status["status"] != "no_index":
+        return gr.Dropdown(choices=cases, value=ALL_CASES), gr.HTML(visible=False)
+    message = f'<div class="scr-notice">No index yet. {escape_text(status["message"])}</div>'
+    return gr.Dropdown(choices=cases, value=ALL_CASES), gr.HTML(message, visible=True)

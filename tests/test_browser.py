@@ -1,0 +1,182 @@
+"""A real browser (Debian's chromium, driven by Playwright) on the chat page: directly, through
+nginx at a sub-path, embedded as a web component, and on a review full of markup.
+Screenshots go to artifacts/ for people to look at."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.web_support import (
+    CASE_S_QUESTION,
+    HOSTILE_QUESTION,
+    NGINX,
+    make_index,
+    nginx_in_front,
+    served_app,
+)
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+WAIT_MS = 60_000
+
+pytestmark = [
+    pytest.mark.loopback,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium not installed: bash scripts/setup-browser.sh"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("web-browser")
+    settings = make_index(root, hostile=True, root_path="/scr")
+    with served_app(settings) as (base, _):
+        yield base, root, settings
+
+
+@contextmanager
+def page_on(browser, url: str) -> Iterator:
+    """A page that records every request, so tests can check nothing left this machine."""
+    context = browser.new_context(viewport={"width": 1360, "height": 1000})
+    requested: list[str] = []
+    context.on("request", lambda request: requested.append(request.url))  # every page and frame
+    page = context.new_page()
+    page.requested = requested
+    page.goto(url)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def ask(page, question: str | None = None) -> None:
+    """Type and send a question (or click the first example when `question` is None)."""
+    if question is None:
+        page.get_by_text(CASE_S_QUESTION).first.click(timeout=WAIT_MS)
+    else:
+        page.locator("#scr-question textarea").fill(question, timeout=WAIT_MS)
+        page.locator("#scr-ask").click()
+    page.locator("#scr-sources .scr-card").first.wait_for(timeout=WAIT_MS)
+
+
+def only_local(requested: list[str], host: str) -> None:
+    outside = [url for url in requested if not url.startswith(("data:", "blob:")) and f"//{host}" not in url]
+    assert not outside, outside
+
+
+def test_example_question_gives_a_cited_answer(browser, site):
+    with page_on(browser, site[0] + "/") as page:
+        ask(page)  # the example "What went wrong with the consultation in Case S?"
+        answer = page.locator("#scr-chat .bot").last
+        assert re.search(r"\[1\]", answer.inner_text())
+        cards = page.locator("#scr-sources .scr-card")
+        assert cards.count() >= 1
+        assert {cards.nth(i).locator(".scr-case").inner_text() for i in range(cards.count())} == {"Case S"}
+        assert cards.first.locator("mark").inner_text().strip()  # the quote is highlighted
+        _rate_latest_answer(page)
+        page.screenshot(path=str(_artifact("chat.png")), full_page=True)
+        only_local(page.requested, site[0].split("//")[1])
+    record = json.loads(site[2].serve.feedback_file.read_text(encoding="utf-8").splitlines()[-1])
+    assert record["rating"] == "down" and record["comment"] == "Missed the second call."
+    assert record["question"] == CASE_S_QUESTION and record["answer"]["citations"]
+
+
+def _rate_latest_answer(page) -> None:
+    page.locator("#scr-feedback").get_by_text("Rate the latest answer").click()
+    page.locator("#scr-comment textarea").fill("Missed the second call.")
+    page.locator("#scr-down").click()
+    page.get_by_text("your rating of the latest answer was saved").wait_for(timeout=WAIT_MS)
+
+
+def test_abstention_looks_different_from_an_answer(browser, site):
+    with page_on(browser, site[0] + "/") as page:
+        page.locator("#scr-question textarea").fill("What was the weather like in Case S?", timeout=WAIT_MS)
+        page.locator("#scr-ask").click()
+        page.locator("#scr-sources .scr-abstained").wait_for(timeout=WAIT_MS)
+        label = page.locator("#scr-chat .bot").last.locator("em").first
+        assert label.text_content() == "Not found in the reviews"
+        assert label.evaluate("e => getComputedStyle(e).textTransform") == "uppercase"
+        assert page.locator("#scr-sources .scr-card:not(.scr-related)").count() == 0
+        page.screenshot(path=str(_artifact("abstention.png")), full_page=True)
+        page.locator("#scr-new").click()
+        page.locator("#scr-sources .scr-empty").wait_for(timeout=WAIT_MS)
+        assert page.locator("#scr-chat .bot").count() == 0
+
+
+@pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx not installed: bash scripts/setup-browser.sh")
+def test_through_nginx_at_a_sub_path(browser, site):
+    with nginx_in_front(site[0], site[1] / "nginx-browser") as public, page_on(browser, public) as page:
+        ask(page, CASE_S_QUESTION)
+        card = page.locator("#scr-sources .scr-card").first
+        assert card.locator(".scr-case").inner_text() == "Case S"
+        page.screenshot(path=str(_artifact("chat-nginx.png")), full_page=True)
+        link = card.locator("a.scr-context")
+        assert link.get_attribute("href").startswith(public + "source/")
+        with page.context.expect_page() as opened:
+            link.click()
+        source = opened.value
+        source.wait_for_load_state()
+        marked = source.locator("mark#quote").inner_text()
+        assert marked.split() == card.locator("mark").inner_text().split()  # cards close up blank lines
+        source.screenshot(path=str(_artifact("source-in-context.png")))
+        only_local(page.requested, "127.0.0.1")
+
+
+def test_web_component_embeds_the_chat(browser, site):
+    with page_on(browser, site[0] + "/embedding") as page:
+        component = page.locator("gradio-app")
+        component.locator("#scr-question textarea").fill(CASE_S_QUESTION, timeout=WAIT_MS)
+        component.locator("#scr-ask").click()
+        component.locator(".scr-card .scr-case").first.wait_for(timeout=WAIT_MS)
+        assert component.locator(".scr-card .scr-case").first.inner_text() == "Case S"
+        page.screenshot(path=str(_artifact("embedding.png")), full_page=True)
+        only_local(page.requested, site[0].split("//")[1])
+
+
+def test_embed_page_works_in_an_iframe(browser, site):
+    # A page of the app's own origin hosts the iframe: frame-ancestors allows 'self' and
+    # serve.embed_origins only.
+    with page_on(browser, site[0] + "/api/cases") as page:
+        page.set_content(f'<iframe src="{site[0]}/embed/" style="width:1000px;height:900px;border:0"></iframe>')
+        frame = page.frame_locator("iframe")
+        frame.locator("#scr-question textarea").fill(CASE_S_QUESTION, timeout=WAIT_MS)
+        frame.locator("#scr-ask").click()
+        frame.locator(".scr-card .scr-case").first.wait_for(timeout=WAIT_MS)
+        page.screenshot(path=str(_artifact("iframe.png")))
+
+
+def test_review_full_of_markup_renders_as_text(browser, site):
+    with page_on(browser, site[0] + "/") as page:
+        ask(page, HOSTILE_QUESTION)
+        assert page.locator("#scr-sources .scr-case").first.inner_text() == "Case X"
+        for area in ("#scr-chat", "#scr-sources"):
+            assert page.locator(f"{area} script, {area} img, {area} iframe").count() == 0
+        shown = page.locator("#scr-chat").inner_text() + page.locator("#scr-sources").inner_text()
+        assert "<script>" in shown or "onerror=" in shown  # visible as the text it is
+        page.locator("#scr-sources a.scr-context").first.click()
+        page.wait_for_timeout(500)
+        for opened in page.context.pages:
+            assert opened.evaluate("() => window.__xss") is None
+        page.screenshot(path=str(_artifact("hostile-review.png")), full_page=True)
+
+
+def _artifact(name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS / name

@@ -1,0 +1,102 @@
+"""The app's engine holder: loads off the request path, and keeps answering across index switches."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from rag import index as store
+from rag.web.engines import EngineHolder, EngineLoading
+
+
+class Generations:
+    """Stands in for the index folder: which generation is live, if any."""
+
+    def __init__(self, live: str | None):
+        self.live = live
+
+    def open_current(self, settings):
+        if self.live is None:
+            raise store.IndexMissing("no index: run `rag ingest`")
+        return SimpleNamespace(path=Path(self.live))
+
+
+def _engine(path: str):
+    return SimpleNamespace(search=SimpleNamespace(generation=SimpleNamespace(path=Path(path))), name=path)
+
+
+@pytest.fixture
+def generations(monkeypatch):
+    generations = Generations("index/gen-1")
+    monkeypatch.setattr(store, "open_current", generations.open_current)
+    return generations
+
+
+def test_first_request_starts_loading_instead_of_waiting(generations):
+    release = threading.Event()
+
+    def loader():
+        release.wait(timeout=30)
+        return _engine(generations.live)
+
+    holder = EngineHolder(settings=None, loader=loader)
+    with pytest.raises(EngineLoading):
+        holder.get()
+    release.set()
+    assert holder.wait_ready(timeout=30).name == "index/gen-1"
+
+
+def test_previous_generation_answers_while_the_new_one_loads(generations):
+    release = threading.Event()
+    loads = []
+
+    def loader():
+        loads.append(generations.live)
+        if len(loads) > 1:
+            release.wait(timeout=30)
+        return _engine(generations.live)
+
+    holder = EngineHolder(settings=None, loader=loader)
+    assert holder.wait_ready(timeout=30).name == "index/gen-1"
+    generations.live = "index/gen-2"  # `rag ingest` switched CURRENT
+    assert holder.get().name == "index/gen-1"
+    assert holder.get().name == "index/gen-1"
+    release.set()
+    assert _eventually(lambda: holder.get().name == "index/gen-2")
+    assert loads == ["index/gen-1", "index/gen-2"]  # one load per generation, however many requests
+
+
+def test_status_says_how_to_build_a_missing_index(generations):
+    generations.live = None
+    holder = EngineHolder(settings=None, loader=lambda: _engine("never"))
+    status = holder.status()
+    assert status["status"] == "no_index" and "rag ingest" in status["message"]
+
+
+def test_a_failed_load_is_reported_and_retried(generations):
+    repaired = threading.Event()
+
+    def loader():
+        if not repaired.is_set():
+            raise RuntimeError("chroma folder unreadable")
+        return _engine(generations.live)
+
+    holder = EngineHolder(settings=None, loader=loader)
+    with pytest.raises(EngineLoading):
+        holder.get()
+    assert _eventually(lambda: "chroma folder unreadable" in holder.status().get("message", ""))
+    repaired.set()
+    assert holder.wait_ready(timeout=30).name == "index/gen-1"
+
+
+def _eventually(condition, attempts: int = 600) -> bool:
+    """Poll a condition that another thread makes true (no timing is asserted)."""
+    event = threading.Event()
+    for _ in range(attempts):
+        if condition():
+            return True
+        event.wait(0.05)
+    return False

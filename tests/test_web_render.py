@@ -1,0 +1,149 @@
+"""Answers and sources as HTML and chat markdown: highlighting, structure, and inert review text."""
+
+from __future__ import annotations
+
+import re
+
+from rag import prompts
+from rag.web.pages import _marked, source_page
+from rag.web.sources import (
+    answer_markdown,
+    citation_card,
+    escape_markdown,
+    escape_text,
+    highlight,
+    sources_panel,
+    where,
+)
+
+HOSTILE = "<script>alert(1)</script> <img src=x onerror=\"alert(2)\"> ${alert(3)} {{x}} `y` [z](javascript:alert(4))"
+
+
+def _citation(**overrides):
+    citation = {
+        "n": 1,
+        "doc_id": "norfolk-case-s.md",
+        "title": "Learning from Serious Case Reviews: Case S",
+        "case": "Case S",
+        "page": 4,
+        "section": "Analysis > Consultation",
+        "paragraph": "4.1.17",
+        "quote": "the consultation was not effective.",
+        "text": "Complexity meant that the consultation was not effective. Advice was given.",
+        "start": 120,
+        "end": 155,
+        "score": 1.2,
+        "passage_id": "norfolk-case-s.md#0017",
+    }
+    return {**citation, **overrides}
+
+
+def _no_live_markup(html: str) -> None:
+    assert not re.search(r"<\s*(script|img|iframe|svg)", html, re.I), html
+    assert "onerror=" not in html.replace("onerror=&quot;", "")  # only as escaped text
+    assert "${" not in html and "{{" not in html and "`" not in html
+
+
+def test_escape_text_turns_markup_and_template_syntax_into_entities():
+    escaped = escape_text(HOSTILE)
+    _no_live_markup(escaped)
+    assert "&lt;script&gt;" in escaped and "&#36;&#123;alert(3)&#125;" in escaped
+
+
+def test_highlight_marks_exactly_the_quote_inside_its_passage():
+    citation = _citation()
+    html = highlight(citation["text"], citation["quote"])
+    assert html == (
+        "Complexity meant that <mark>the consultation was not effective.</mark> Advice was given."
+    )
+
+
+def test_highlight_of_hostile_passage_escapes_around_and_inside_the_mark():
+    text = f"Before {HOSTILE} after."
+    html = highlight(text, HOSTILE)
+    _no_live_markup(html)
+    assert html.startswith("Before <mark>&lt;script&gt;")
+
+
+def test_citation_card_shows_case_title_location_and_reading_link():
+    card = citation_card(_citation(), "http://host/scr/")
+    assert '<span class="scr-case">Case S</span>' in card
+    assert "Learning from Serious Case Reviews: Case S" in card
+    assert "p. 4 · para 4.1.17 · Analysis &gt; Consultation" in card
+    assert 'href="http://host/scr/source/norfolk-case-s.md?start=120&amp;end=155#quote"' in card
+
+
+def test_citation_card_of_hostile_review_is_inert():
+    card = citation_card(
+        _citation(title=HOSTILE, case=HOSTILE, section=HOSTILE, text=f"x {HOSTILE} y", quote=HOSTILE,
+                  doc_id='a"><script>.md'),  # fmt: skip
+        "",
+    )
+    _no_live_markup(card)
+    assert "%22%3E%3Cscript%3E" in card  # the document id is URL-encoded in the link
+
+
+def test_where_leaves_out_missing_parts():
+    assert where({"page": None, "paragraph": None, "section": "Summary"}) == "Summary"
+    assert where({"page": 2, "paragraph": "3.1", "section": ""}) == "p. 2 · para 3.1"
+
+
+def test_escape_markdown_keeps_text_from_becoming_links_or_html():
+    text = escape_markdown("**bold** [x](javascript:alert(1)) <b>hi</b> 1. item")
+    assert "<b>" not in text and "&lt;b&gt;" in text
+    assert "\\*\\*bold\\*\\*" in text and "\\[x\\]\\(javascript:alert\\(1\\)\\)" in text
+
+
+def test_answer_markdown_keeps_case_labels_and_escapes_sentences():
+    answer = {
+        "answer": "- **Case S**: It was <b>late</b> [1] Then *nothing* [2]\n- **Child J**: Plain [3]",
+        "abstained": False,
+    }
+    markdown = answer_markdown(answer)
+    lines = markdown.splitlines()
+    assert lines[0] == "- **Case S**: It was &lt;b&gt;late&lt;/b&gt; [1] Then \\*nothing\\* [2]"
+    assert lines[1] == "- **Child J**: Plain [3]"
+
+
+def test_citation_markers_never_start_a_line_where_they_could_define_a_link():
+    markdown = answer_markdown({"answer": "[1]: javascript:alert(1) and [2] more [3]", "abstained": False})
+    assert markdown == "\\[1\\]: javascript:alert\\(1\\) and [2] more [3]"
+
+
+def test_abstention_is_labelled_differently_from_an_answer():
+    abstained = answer_markdown({"answer": prompts.ABSTAIN_WEAK_EVIDENCE, "abstained": True})
+    refused = answer_markdown({"answer": prompts.REFUSE_IDENTIFY, "abstained": True})
+    answered = answer_markdown({"answer": "It was late [1]", "abstained": False})
+    assert abstained.startswith("_Not found in the reviews_\n\n")
+    assert refused.startswith("_Not answered_\n\n")
+    assert not answered.startswith("_")
+
+
+def test_sources_panel_for_an_answer_lists_a_card_per_citation():
+    answer = {"abstained": False, "citations": [_citation(n=1), _citation(n=2, case="Child J")]}
+    html = sources_panel(answer, "")
+    assert html.count('class="scr-card"') == 2
+    assert 'id="cite-2"' in html and "Child J" in html
+
+
+def test_sources_panel_for_an_abstention_shows_a_notice_and_related_passages():
+    related = {"doc_id": "d.md", "title": "T", "case": "Case S", "page": None, "paragraph": None,
+               "section": "S", "text": HOSTILE}  # fmt: skip
+    html = sources_panel({"abstained": True, "citations": [], "related": [related]}, "")
+    assert "scr-notice" in html and "scr-related" in html and "scr-card\"" not in html
+    _no_live_markup(html)
+
+
+def test_source_page_marks_the_quote_and_escapes_the_document():
+    document = {"title": HOSTILE, "case": "Case X", "board": HOSTILE, "year": 2020, "path": "x.txt",
+                "text": f"Intro. {HOSTILE} The quote is here. End."}  # fmt: skip
+    start = document["text"].index("The quote")
+    page = source_page(document, start, start + len("The quote is here."), "http://host/")
+    _no_live_markup(page)
+    assert '<mark id="quote">The quote is here.</mark>' in page
+
+
+def test_out_of_range_offsets_mark_nothing():
+    assert "<mark" not in _marked("short text", 5, 500)
+    assert "<mark" not in _marked("short text", 6, 2)
+    assert "<mark" not in _marked("short text", None, None)
