@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Lint, then every test (unit and integration on the real model, Chroma and pypdf).
-# Sets up .venv first when it is missing, so this works on a fresh clone.
+# Lint, then every test (unit, integration on the real model, Chroma and pypdf, browser).
+# Sets up .venv and the browser test prerequisites first when missing, so it works on a
+# fresh clone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/pytest ] || bash scripts/setup.sh
+bash scripts/setup-browser.sh
 . .venv/bin/activate
 ruff check .
 python -m pytest "$@"
