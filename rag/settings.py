@@ -107,7 +107,7 @@ class AnswerSettings(_Section):
     )
     duplicate_cosine: float = Field(0.92, description="Sentences this similar to a chosen one are skipped.")
     warm_up_passages: int = Field(
-        20000,
+        2000,
         ge=0,
         description="Embed all sentences at start-up when the index has at most this "
         "many passages; larger collections embed sentences on first use.",
