@@ -97,3 +97,25 @@ def answer_fresh(engine, text: str, history=None):
     same questions are timed as new questions, not as cache hits."""
     getattr(engine.search.embedder, "clear_cache", lambda: None)()
     return engine.answer(text, history=history)
+
+
+def wait_for_warm_up(timeout: float | None = None) -> None:
+    """Wait for the engine's background sentence warm-up, so that timings that follow are
+    not competing with it for the model (the engine starts it as a thread of this name)."""
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name == "sentence-warm-up":
+            thread.join(timeout)
+
+
+def load_engine(settings, embedder) -> tuple[object, dict[str, float]]:
+    """Engine.load, timed: seconds until it returns, and until sentence warm-up is done."""
+    from rag.engine import Engine
+
+    started = time.perf_counter()
+    engine = Engine.load(settings, embedder=embedder)
+    returned = time.perf_counter() - started
+    wait_for_warm_up()
+    warmed = time.perf_counter() - started
+    return engine, {"load_s": round(returned, 2), "warm_s": round(warmed, 2)}

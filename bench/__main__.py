@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import HERE, ROOT, folder_mb, load_average, load_questions, rss_mb, timed_ms
+from bench import HERE, ROOT, folder_mb, load_average, load_engine, load_questions, rss_mb, timed_ms
 
 SECTIONS = ("ingest", "latency", "server", "profile", "scale")
 SIZES = (10_000, 50_000, 100_000)
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         _log("profile, before and after (fresh processes)", started)
         from bench import profile
 
-        profile_rounds = 1 if args.quick else 3
+        profile_rounds = 1 if args.quick else 2
         out_dir = _out_dir(args.out)
         results["profile"] = profile.compare(
             corpus, settings.index_dir, profile_rounds, out_dir, not args.quick
@@ -103,7 +103,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
 
     if "scale" in args.only:
         _log(f"scale: building {sizes}", started)
-        results["scale"] = _scale(settings, embedder, sizes, workdir, 2 if args.quick else 3, started)
+        results["scale"] = _scale(settings, embedder, sizes, workdir, 2, started)
     _log("done", started)
     return results
 
@@ -112,7 +112,6 @@ def _latency_and_server(args, settings, embedder, questions, rounds, workdir, re
     from bench.latency import BaselineRunner, EngineRunner, alternate, llama_defaults
     from bench.server import ChromaServer, http_settings
     from rag.embed import model_dir
-    from rag.engine import Engine
     from rag.ingest import ingest
 
     out: dict[str, Any] = {}
@@ -122,10 +121,10 @@ def _latency_and_server(args, settings, embedder, questions, rounds, workdir, re
             remote = http_settings(settings, server.port, workdir / "index-http")
             ingest_ms, report = timed_ms(lambda: ingest(remote, rebuild=True, embedder=embedder))
             http_ingest_rate = report.passages / (ingest_ms / 1000)
-        load_ms, engine = timed_ms(lambda: Engine.load(settings, embedder=embedder))
+        engine, startup = load_engine(settings, embedder)
         runners["embedded"] = EngineRunner(engine, questions)
         if "server" in args.only:
-            runners["http"] = EngineRunner(Engine.load(remote, embedder=embedder), questions)
+            runners["http"] = EngineRunner(load_engine(remote, embedder)[0], questions)
         if "latency" in args.only:
             retriever, build_s, chunks = llama_defaults(settings.corpus_dir, model_dir(settings.embed.model))
             runners["llama_defaults"] = BaselineRunner(retriever, questions)
@@ -138,7 +137,8 @@ def _latency_and_server(args, settings, embedder, questions, rounds, workdir, re
                     "build_s": round(build_s, 2),
                     "chunks": chunks,
                 },
-                "engine_load_s": round(load_ms / 1000, 2),
+                "engine_load_s": startup["load_s"],
+                "engine_warm_s": startup["warm_s"],
                 "rounds": rounds,
             }
         if "server" in args.only:

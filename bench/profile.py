@@ -15,7 +15,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from bench import ROOT, Question, answer_fresh, load_average, summary_ms, timed_ms
+from bench import ROOT, Question, answer_fresh, load_average, load_engine, summary_ms
 
 # (label, module path, attribute path): the stages of Engine.answer, outermost last.
 STAGES = (
@@ -96,6 +96,7 @@ def stage_breakdown(
     calls = {label: round(clock.calls[label] / answers, 2) for label, _, _ in STAGES}
     return {
         "answer": summary_ms(latency),
+        "latency_ms": [round(ms, 2) for ms in latency],
         "per_answer_ms": round(total_ms, 2),
         "stages_ms": stages,
         "calls_per_answer": calls,
@@ -127,15 +128,35 @@ BEFORE_ENV = {"GOMP_SPINCOUNT": "300000"}  # libgomp's own default: spin before 
 def compare(corpus: Path, index_dir: Path, rounds: int, out_dir: Path, busy: bool = True) -> dict[str, Any]:
     """The stage breakdown before and after the fixes, on the machine as it is and (if
     `busy`) with one core kept busy by another process, as when a second request or an
-    ingest runs. "Before" is slow, so it gets one round."""
+    ingest runs. Runs go before, after, after, before and each variant's two are pooled,
+    so load from elsewhere that rises or falls during the runs favours neither."""
     result: dict[str, Any] = {}
     for load in ("as_is", "one_core_busy") if busy else ("as_is",):
+        runs: dict[str, list[dict[str, Any]]] = {"before": [], "after": []}
         with _busy_core() if load == "one_core_busy" else nullcontext():
-            for variant in ("before", "after"):
-                tree = out_dir / f"profile-{variant}.txt" if load == "as_is" else None
-                runs = 1 if variant == "before" else rounds
-                result.setdefault(load, {})[variant] = _run(corpus, index_dir, runs, variant, tree)
+            for number, variant in enumerate(("before", "after", "after", "before")):
+                tree = out_dir / f"profile-{variant}.txt" if load == "as_is" and number < 2 else None
+                runs[variant].append(_run(corpus, index_dir, rounds, variant, tree))
+        result[load] = {variant: _pool(pair) for variant, pair in runs.items()}
     return result
+
+
+def _pool(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several runs of one variant as one: latency over all answers, stages averaged."""
+    latency = [ms for run in runs for ms in run["latency_ms"]]
+    mean = lambda key: round(sum(run[key] for run in runs) / len(runs), 2)  # noqa: E731
+    return {
+        "answer": summary_ms(latency),
+        "per_answer_ms": mean("per_answer_ms"),
+        "engine_warm_s": mean("engine_warm_s"),
+        "engine_load_s": mean("engine_load_s"),
+        "stages_ms": {
+            k: round(sum(r["stages_ms"][k] for r in runs) / len(runs), 2) for k in runs[0]["stages_ms"]
+        },
+        "calls_per_answer": runs[0]["calls_per_answer"],
+        "load_average": [run["load_average"] for run in runs],
+        "runs": len(runs),
+    }
 
 
 def _run(corpus: Path, index_dir: Path, rounds: int, variant: str, tree: Path | None) -> dict[str, Any]:
@@ -164,14 +185,13 @@ def _worker(corpus: Path, index_dir: Path, rounds: int, before: bool, tree: Path
     from bench import load_questions
     from bench.latency import histories
     from rag.embed import get_embedder
-    from rag.engine import Engine
     from rag.settings import load_settings
 
     settings = load_settings(corpus_dir=corpus, index_dir=index_dir)
     embedder = get_embedder(settings.embed)
     if before:
-        embedder.query_cache = 0
-    load_ms, engine = timed_ms(lambda: Engine.load(settings, embedder=embedder))
+        embedder.query_cache, embedder.query_threads = 0, None
+    engine, startup = load_engine(settings, embedder)
     questions = load_questions()
     turns = histories(engine, questions)
     for question, history in list(zip(questions, turns, strict=True))[:3]:
@@ -179,7 +199,8 @@ def _worker(corpus: Path, index_dir: Path, rounds: int, before: bool, tree: Path
     breakdown = stage_breakdown(engine, questions, turns, rounds, tree)
     return {
         **breakdown,
-        "engine_load_s": round(load_ms / 1000, 2),
+        "engine_load_s": startup["load_s"],
+        "engine_warm_s": startup["warm_s"],
         "tree": str(tree) if tree else None,
         "load_average": load_average(),
     }
@@ -191,7 +212,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", type=Path, required=True)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--tree", type=Path, help="write a pyinstrument call tree here")
-    parser.add_argument("--before", action="store_true", help="query-embedding cache off")
+    parser.add_argument(
+        "--before",
+        action="store_true",
+        help="as before the fixes: no question cache, torch threads for questions",
+    )
     args = parser.parse_args(argv)
     print(json.dumps(_worker(args.corpus, args.index, args.rounds, args.before, args.tree)))
     return 0

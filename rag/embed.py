@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -45,6 +47,10 @@ class SentenceTransformerEmbedder:
         # and people repeat questions; 0 turns the cache off.
         self.query_cache = query_cache
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        # A question is one short text: a second thread saves nothing on idle cores (about
+        # 14 ms either way) and costs a lot when another process holds the other core.
+        # None leaves torch's thread count alone.
+        self.query_threads: int | None = 1
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, self.batch_size)
@@ -55,7 +61,7 @@ class SentenceTransformerEmbedder:
             if cached is not None:
                 self._queries.move_to_end(text)
                 return cached
-        vector = self._encode([text], 1)[0]
+        vector = self._encode([text], 1, self.query_threads)[0]
         vector.setflags(write=False)  # shared by every caller of the same text
         if self.query_cache:
             with self._lock:
@@ -69,10 +75,10 @@ class SentenceTransformerEmbedder:
         with self._lock:
             self._queries.clear()
 
-    def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+    def _encode(self, texts: list[str], batch_size: int, threads: int | None = None) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
+        with self._lock, _torch_threads(threads):
             vectors = self._model.encode(
                 texts,
                 batch_size=batch_size,
@@ -81,6 +87,22 @@ class SentenceTransformerEmbedder:
                 show_progress_bar=False,
             )
         return np.asarray(vectors, dtype=np.float32)
+
+
+@contextmanager
+def _torch_threads(threads: int | None) -> Iterator[None]:
+    """torch's intra-op thread count set to `threads` for the block (None: unchanged)."""
+    if threads is None:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 class EmbedderError(RuntimeError):

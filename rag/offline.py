@@ -36,9 +36,9 @@ def apply() -> None:
     """Set the offline environment; values the user set explicitly win."""
     for key, value in _OFFLINE_ENV.items():
         os.environ.setdefault(key, value)
-    # torch's OpenMP threads spin while waiting for work; when anything else wants the
-    # cores (a second request, an ingest, Chroma) a one-question embedding went from
-    # ~25 ms to ~1 s on two cores. Sleeping instead costs nothing measurable (BENCHMARKS.md).
+    # torch's OpenMP threads spin while they wait for work, taking CPU from everything else
+    # (another request, an ingest, Chroma): on two shared cores a one-question embedding
+    # took up to ~1 s instead of ~20 ms. Sleeping costs batch encodes nothing measurable.
     if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
         os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
     # tiktoken downloads its BPE file on first use unless pointed at a local copy;
