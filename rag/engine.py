@@ -168,7 +168,7 @@ class Engine:
         for group in groups:
             parts = []
             for chosen in group:
-                citations.append(self._cite(len(citations) + 1, chosen))
+                citations.append(self.cite(len(citations) + 1, chosen))
                 parts.append(f"{_sentence(chosen.unit.text)} [{len(citations)}]")
             lines.append(_format_group(group[0].hit.passage.case, parts, query.cross_case or len(groups) > 1))
         text = "\n".join(lines)
@@ -185,7 +185,8 @@ class Engine:
             cases=query.cases,
         )
 
-    def _cite(self, n: int, chosen: Chosen) -> Citation:
+    def cite(self, n: int, chosen: Chosen) -> Citation:
+        """Citation [n] for a chosen sentence, with offsets into the document text."""
         passage, unit = chosen.hit.passage, chosen.unit
         document = self.search.documents.get(passage.doc_id, {})
         start = document.get("text", "").find(unit.quote, passage.start)

@@ -247,15 +247,7 @@ def _group_table_html(groups: dict[str, dict[str, Any]]) -> str:
 
 
 def _compare_table_html(rows: list[tuple[str, dict[str, Any]]], compare: dict[str, Any]) -> str:
-    keys = [
-        "hit@5",
-        "mrr",
-        BUDGET_KEY,
-        "citation_recall",
-        "citation_precision",
-        "key_points",
-        "abstention_recall",
-    ]
+    keys = [key for key in TABLE_KEYS if key != "false_abstention_rate"]
     best = {k: max((fmt(k, o.get(k), True) for _, o, _ in rows), key=lambda v: _number(v)) for k in keys}
     head = "".join(f"<th>{escape(label(k))}</th>" for k in keys)
     body = ""

@@ -154,7 +154,7 @@ class GenerativeAnswerer:
                 if key not in numbers:
                     numbers[key] = len(numbers) + 1
                     chosen = Chosen(support.hit, support.unit, support.cosine)
-                    citations.append(self.engine._cite(numbers[key], chosen))
+                    citations.append(self.engine.cite(numbers[key], chosen))
                 marks.append(f"[{numbers[key]}]")
             sentence = checked.sentence
             _, parts = lines.setdefault(sentence.line, (sentence.bullet, []))
