@@ -111,7 +111,7 @@ def wait_for_warm_up(timeout: float | None = None) -> None:
 
 def load_engine(settings, embedder) -> tuple[object, dict[str, float]]:
     """Engine.load, timed: seconds until it returns, and until sentence warm-up is done."""
-    from rag.engine import Engine
+    from rag.answer.engine import Engine
 
     started = time.perf_counter()
     engine = Engine.load(settings, embedder=embedder)

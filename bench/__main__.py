@@ -63,7 +63,7 @@ def _log(message: str, started: float) -> None:
 
 def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     from bench.report import machine
-    from rag import index as store
+    from rag import store
     from rag.embed import get_embedder
     from rag.ingest import ingest
     from rag.settings import load_settings
@@ -159,7 +159,7 @@ def _scale(
     settings, embedder, sizes: list[int], workdir: Path, rounds: int, started: float
 ) -> dict[str, Any]:
     from bench import scale
-    from rag import index as store
+    from rag import store
 
     base = store.open_current(settings)
     built = scale.build_sizes(settings, base, sizes, workdir)
@@ -181,7 +181,7 @@ def _scale(
 
 def _sentence_rate(embedder, generation) -> dict[str, float]:
     """How fast the answerer's sentence vectors are made, for the projected warm-up at scale."""
-    from rag.sentences import SentenceIndex, group_units
+    from rag.retrieve.sentences import SentenceIndex, group_units
 
     passages = generation.passages()
     units = sum(len(group_units(p.text)) for p in passages)

@@ -46,7 +46,7 @@ def full_ingest(settings, embedder) -> dict[str, Any]:
 
 def passage_texts(settings) -> list[str]:
     """Exactly what ingest embeds for each passage of the live generation."""
-    from rag import index as store
+    from rag import store
     from rag.embed import passage_embedding_text
 
     return [

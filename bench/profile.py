@@ -19,14 +19,14 @@ from bench import ROOT, Question, answer_fresh, load_average, load_engine, summa
 
 # (label, module path, attribute path): the stages of Engine.answer, outermost last.
 STAGES = (
-    ("question analysis", "rag.engine", "analyse"),
+    ("question analysis", "rag.answer.engine", "analyse"),
     ("query embedding", "rag.embed", "SentenceTransformerEmbedder.embed_query"),
     ("dense search (Chroma via llama-index)", "rag.retrieve", "HybridRetriever._dense"),
     ("BM25 search", "rag.retrieve", "HybridRetriever._bm25"),
     ("fusion", "rag.retrieve", "fuse"),
     ("rerank (sentence rescoring)", "rag.rerank", "SentenceRescorer.rerank"),
-    ("sentence choice", "rag.extractive", "ExtractiveAnswerer.draft"),
-    ("answer text and citations", "rag.engine", "Engine._compose"),
+    ("sentence choice", "rag.answer.extractive", "ExtractiveAnswerer.draft"),
+    ("answer text and citations", "rag.answer.engine", "Engine._compose"),
 )
 
 

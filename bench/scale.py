@@ -110,7 +110,7 @@ class _Source:
 
 
 def _build_one(settings, previous, size: int, source: _Source, copy: int):
-    from rag import index as store
+    from rag import store
     from rag.types import FileStatus
 
     builder = store.Builder(settings, previous, rebuild=False)
@@ -149,9 +149,9 @@ def _measure(corpus: Path, index_dir: Path, rounds: int) -> dict[str, Any]:
     """Start-up, memory and latency of one index, as a freshly started app sees them.
     Sentence warm-up is off: its cost is reported apart (it embeds every sentence)."""
     started = time.perf_counter()
-    from rag import index as store
+    from rag import store
+    from rag.answer.engine import Engine
     from rag.embed import get_embedder
-    from rag.engine import Engine
     from rag.query import analyse
     from rag.retrieve import HybridRetriever
     from rag.settings import load_settings

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag import index as store
+from rag import store
 from rag.settings import Settings
 
 

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from rag import index as store
+from rag import store
 from rag.ingest import ingest
 from rag.settings import load_settings
 from tests.conftest import FakeEmbedder

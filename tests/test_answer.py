@@ -8,7 +8,7 @@ import json
 import pytest
 
 from rag import prompts
-from rag.engine import Engine
+from rag.answer.engine import Engine
 from rag.ingest import ingest
 
 
@@ -141,7 +141,7 @@ def test_stream_yields_the_answer_text_then_the_answer(engine):
 
 def test_cli_ask_json(engine, settings, capsys, monkeypatch, fake_embedder):
     from rag import cli
-    from rag import engine as engine_module
+    from rag.answer import engine as engine_module
 
     monkeypatch.setattr(engine_module, "get_embedder", lambda _s: fake_embedder)
     assert cli.main(["ask", "what went wrong with the consultation in Case S", "--json"]) == 0

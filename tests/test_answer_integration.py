@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from rag import prompts
-from rag.engine import Engine
+from rag.answer.engine import Engine
 from rag.ingest import ingest
 from rag.settings import load_settings
 

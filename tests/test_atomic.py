@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from rag import index as store
+from rag import store
 from rag.ingest import ingest
 
 from .conftest import ROOT

@@ -1,6 +1,6 @@
 import pytest
 
-from rag.catalog import CatalogError, guess_case, guess_info, load_catalog
+from rag.ingest.catalog import CatalogError, guess_case, guess_info, load_catalog
 
 from .conftest import CORPUS
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from rag import index as store
+from rag import store
+from rag.answer.engine import Engine
 from rag.embed import passage_embedding_text
-from rag.engine import Engine
 from rag.ingest import ingest
 from rag.query import analyse
 

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.catalog import load_catalog
-from rag.chunk import chunk_document
-from rag.load import load_file
+from rag.ingest.catalog import load_catalog
+from rag.ingest.chunk import chunk_document
+from rag.ingest.load import load_file
 from rag.settings import ChunkSettings
 from rag.text import normalise_space, sentences
 from rag.types import DocumentInfo

@@ -1,4 +1,4 @@
-from rag import clean
+from rag.ingest import clean
 
 
 def test_ligatures_become_letters():

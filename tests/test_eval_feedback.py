@@ -7,8 +7,8 @@ import json
 import pytest
 
 from rag.cli import main
-from rag.eval_feedback import candidate_id, feedback_to_gold
-from rag.evaluate import GoldError, load_gold
+from rag.eval.feedback import candidate_id, feedback_to_gold
+from rag.eval.score import GoldError, load_gold
 
 QUOTE = "The childminder phoned the MASH for an anonymous consultation."
 

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from rag import eval_run
-from rag.eval_metrics import METRICS, check, load_thresholds
-from rag.evaluate import load_gold
+from rag.eval import run as eval_run
+from rag.eval.metrics import METRICS, check, load_thresholds
+from rag.eval.score import load_gold
 from rag.ingest import ingest
 
 from .conftest import ROOT

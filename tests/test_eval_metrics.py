@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from rag.eval_metrics import ThresholdError, check, ir_measures_check, load_thresholds
-from rag.evaluate import (
+from rag.eval.metrics import ThresholdError, check, ir_measures_check, load_thresholds
+from rag.eval.score import (
     BUDGET_KEY,
     GoldError,
     GoldItem,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from rag import charts, report
-from rag.eval_metrics import paired_permutation_p
-from rag.evaluate import by_case, by_category, score_item, summarise
+from rag.eval.report import charts
+from rag.eval.report import html as report
+from rag.eval.metrics import paired_permutation_p
+from rag.eval.score import by_case, by_category, score_item, summarise
 
 from .test_eval_metrics import answer, item
 

@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from rag import eval_run
 from rag.cli import main
-from rag.evaluate import GoldItem
+from rag.eval import run as eval_run
+from rag.eval.score import GoldItem
 from rag.ingest import ingest
 from rag.types import Answer
 

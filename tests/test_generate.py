@@ -10,7 +10,7 @@ import time
 import pytest
 
 from rag import prompts
-from rag.engine import Engine
+from rag.answer.engine import Engine
 from rag.ingest import ingest
 from rag.settings import GenerateSettings, Settings, load_settings
 from tests.conftest import CORPUS, FakeEmbedder
@@ -59,7 +59,7 @@ def extractive(index: Settings) -> Engine:
 
 
 def _load(settings: Settings) -> Engine:
-    # Loaded for each test: an ingest elsewhere in the process (rag.index.release_chroma) stops
+    # Loaded for each test: an ingest elsewhere in the process (rag.store.release_chroma) stops
     # every open Chroma client.
     return Engine.load(settings, embedder=FakeEmbedder())
 

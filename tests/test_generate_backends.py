@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from rag import prompts
-from rag.generate import MissingExtra, load_generative, load_generator
-from rag.generate.base import classify
+from rag.answer.generate import MissingExtra, load_generative, load_generator
+from rag.answer.generate.base import classify
 from rag.settings import GenerateSettings, load_settings
 
 
@@ -108,7 +108,7 @@ def test_generate_settings_come_from_the_environment(monkeypatch):
 
 
 def test_the_generative_eval_configuration_applies_through_settings(settings):
-    from rag import eval_run
+    from rag.eval import run as eval_run
 
     config = eval_run.load_config("generative-openai")
     generate = config.apply(settings).generate

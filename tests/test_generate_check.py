@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from rag import prompts
-from rag.generate.check import CitationChecker, parse
-from rag.sentences import SentenceIndex
+from rag.answer.generate.check import CitationChecker, parse
+from rag.retrieve.sentences import SentenceIndex
 from rag.settings import GenerateSettings
 from rag.types import Hit, Passage
 
@@ -162,7 +162,7 @@ def test_labelled_pairs_are_balanced_and_quote_the_corpus():
     assert len(pairs) >= 80
     assert 0.4 <= sum(p["supported"] for p in pairs) / len(pairs) <= 0.6
     corpus = Path(__file__).resolve().parents[1] / "corpus"
-    texts = {f.name: _words(f.read_text(encoding="utf-8")) for f in corpus.iterdir()}
+    texts = {f.name: _words(f.read_text(encoding="utf-8")) for f in corpus.glob("*.[mt][dx]*")}
     for pair in pairs:
         doc = pair["passage"]["id"].split("#")[0]
         for line in pair["passage"]["text"].splitlines():

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
-from rag import cli
-from rag import index as store
+from rag import cli, store
 from rag.ingest import ingest
 from rag.types import FileStatus
 
@@ -157,7 +156,7 @@ def test_password_option_opens_encrypted_pdf(settings, fake_embedder):
 
 
 def test_cli_json_report_and_exit_codes(settings, corpus_copy, fake_embedder, monkeypatch, capsys):
-    monkeypatch.setattr("rag.ingest.get_embedder", lambda _settings: fake_embedder)
+    monkeypatch.setattr("rag.ingest.job.get_embedder", lambda _settings: fake_embedder)
     assert cli.main(["ingest", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert {"files", "index", "passages"} <= set(report)
@@ -179,7 +178,7 @@ def test_cli_usage_errors_exit_2(tmp_path, capsys):
 
 
 def test_cli_table_says_nothing_changed(settings, corpus_copy, fake_embedder, monkeypatch, capsys):
-    monkeypatch.setattr("rag.ingest.get_embedder", lambda _settings: fake_embedder)
+    monkeypatch.setattr("rag.ingest.job.get_embedder", lambda _settings: fake_embedder)
     cli.main(["ingest"])
     capsys.readouterr()
     cli.main(["ingest"])

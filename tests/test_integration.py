@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from rag import index as store
+from rag import store
 from rag.embed import get_embedder
 from rag.ingest import ingest
 from rag.types import FileStatus

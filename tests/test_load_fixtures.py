@@ -4,7 +4,7 @@ import csv
 
 import pytest
 
-from rag.load import LoadError, load_file
+from rag.ingest.load import LoadError, load_file
 from rag.types import FileStatus
 
 from .conftest import FIXTURE_PDFS

@@ -6,11 +6,11 @@ import shutil
 
 import pytest
 
-from rag.engine import Engine
+from rag.answer.engine import Engine
 from rag.ingest import ingest
 from rag.query import analyse
 from rag.rerank import CrossEncoderReranker, NoReranker, SentenceRescorer, get_reranker
-from rag.sentences import SentenceIndex
+from rag.retrieve.sentences import SentenceIndex
 from rag.settings import RerankSettings
 
 

@@ -1,6 +1,6 @@
 """Citable units: sentences, bullet items, and lists kept with their lead-in."""
 
-from rag.sentences import group_units, readable
+from rag.retrieve.sentences import group_units, readable
 
 
 def _texts(text):

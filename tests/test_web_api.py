@@ -124,7 +124,7 @@ def test_feedback_is_appended_as_json_lines(http, app_server):
     assert records[0]["comment"] == "clear" and records[0]["question"] == CASE_S_QUESTION
     assert records[0]["answer"]["citations"] == answer["citations"]
     assert records[0]["user"] is None and records[0]["time"]
-    eval_feedback = pytest.importorskip("rag.eval_feedback")  # the evaluation reads these lines
+    eval_feedback = pytest.importorskip("rag.eval.feedback")  # the evaluation reads these lines
     _, problems = eval_feedback.read_feedback(app_server[2].serve.feedback_file)
     assert problems == []
 

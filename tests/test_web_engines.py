@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from rag import index as store
+from rag import store
 from rag.web.engines import EngineHolder, EngineLoading
 
 

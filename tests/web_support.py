@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import uvicorn
 
-from rag.engine import Engine
+from rag.answer.engine import Engine
 from rag.ingest import ingest
 from rag.settings import ServeSettings, Settings, load_settings
 from rag.web.engines import EngineHolder

@@ -10,14 +10,13 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from rag import __version__
-from rag import index as store
+from rag import __version__, store
 from rag.settings import Settings
 from rag.web.engines import EngineHolder, EngineLoading
 from rag.web.feedback import append_feedback, feedback_record
 
 if TYPE_CHECKING:
-    from rag.engine import Engine
+    from rag.answer.engine import Engine
 
 
 class Turn(BaseModel):

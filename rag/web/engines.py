@@ -14,11 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rag import index as store
+from rag import store
 from rag.settings import Settings
 
 if TYPE_CHECKING:  # the engine's imports (llama-index, chromadb) load in the loading thread
-    from rag.engine import Engine
+    from rag.answer.engine import Engine
 
 log = logging.getLogger("rag.web")
 
@@ -109,6 +109,6 @@ class EngineHolder:
 
 
 def _load_engine(settings: Settings) -> Engine:
-    from rag.engine import Engine
+    from rag.answer.engine import Engine
 
     return Engine.load(settings)

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
-from rag import index as store
+from rag import store
 from rag.settings import Settings
 from rag.web.engines import EngineHolder, EngineLoading
 from rag.web.proxy import frame_ancestors

@@ -10,7 +10,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag import index as store
+from rag import store
 from rag.web.api import case_labels
 from rag.web.engines import EngineHolder, EngineLoading
 from rag.web.feedback import append_feedback, feedback_record

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from rag import index as store
-from rag.catalog import Catalog, load_catalog
-from rag.chunk import chunk_document
+from rag import store
 from rag.embed import Embedder, get_embedder, passage_embedding_text
-from rag.load import SUPPORTED_SUFFIXES, LoadError, load_file
+from rag.ingest.catalog import Catalog, load_catalog
+from rag.ingest.chunk import chunk_document
+from rag.ingest.load import SUPPORTED_SUFFIXES, LoadError, load_file
 from rag.settings import Settings
 from rag.types import DocumentInfo, FileReport, FileStatus, IngestReport, LoadedDocument, Passage
 

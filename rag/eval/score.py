@@ -2,7 +2,7 @@
 
 Evidence is matched by quote text, not by file name, so any gold file in this format
 works even when its document names differ from the corpus file names. What each metric
-means is written out in `rag.eval_metrics`.
+means is written out in `rag.eval.metrics`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from difflib import SequenceMatcher
 from typing import Any
 
-from rag.gold import Evidence, GoldError, GoldItem, Turn, load_gold  # noqa: F401  (re-exported)
+from rag.eval.gold import Evidence, GoldError, GoldItem, Turn, load_gold  # noqa: F401  (re-exported)
 from rag.text import normalise_space
 from rag.types import Answer
 
@@ -86,7 +86,7 @@ def budget_texts(texts: list[str], budget: int = WORD_BUDGET) -> list[str]:
 
 
 def score_item(item: GoldItem, answer: dict[str, Any]) -> dict[str, Any]:
-    """Per-item metrics from an Answer JSON (see rag.eval_metrics for the definitions)."""
+    """Per-item metrics from an Answer JSON (see rag.eval.metrics for the definitions)."""
     cited = [c["quote"] for c in answer.get("citations", [])]
     row: dict[str, Any] = {
         "id": item.id,

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any, NamedTuple
 
-from rag.charts import bar_chart
-from rag.eval_metrics import HEADLINE, METRICS, paired_permutation_p
-from rag.evaluate import BUDGET_KEY, WORD_BUDGET, GoldItem
+from rag.eval.metrics import HEADLINE, METRICS, paired_permutation_p
+from rag.eval.report.charts import bar_chart
+from rag.eval.score import BUDGET_KEY, WORD_BUDGET, GoldItem
 
 WORST = 12
 GROUP_SERIES = [
@@ -305,6 +305,6 @@ def _definitions_html() -> str:
 
 
 def render_markdown(page: Page) -> str:
-    from rag.report_md import render_markdown as render
+    from rag.eval.report.markdown import render_markdown as render
 
     return render(page)

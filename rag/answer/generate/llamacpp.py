@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rag.generate.base import LlamaIndexGenerator, require
+from rag.answer.generate.base import LlamaIndexGenerator, require
 from rag.settings import GenerateSettings
 
 

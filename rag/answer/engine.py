@@ -12,15 +12,14 @@ from typing import Any
 
 import numpy as np
 
-from rag import index as store
-from rag import prompts
+from rag import prompts, store
+from rag.answer.extractive import Chosen, Draft, ExtractiveAnswerer, order_for_reading
+from rag.answer.generate import load_generative
 from rag.embed import Embedder, get_embedder
-from rag.extractive import Chosen, Draft, ExtractiveAnswerer, order_for_reading
-from rag.generate import load_generative
 from rag.query import Query, analyse
 from rag.rerank import get_reranker
 from rag.retrieve import HybridRetriever, SearchIndex
-from rag.sentences import SentenceIndex
+from rag.retrieve.sentences import SentenceIndex
 from rag.settings import Settings, load_settings
 from rag.types import Answer, Citation, Hit
 
@@ -55,7 +54,7 @@ class Engine:
 
     def as_query_engine(self) -> Any:
         """This pipeline as a llama-index query engine (for code built on llama-index)."""
-        from rag.llama import as_query_engine
+        from rag.answer.llama import as_query_engine
 
         return as_query_engine(self)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from rag.ingest.structure import Block, parse_blocks
 from rag.settings import ChunkSettings
-from rag.structure import Block, parse_blocks
 from rag.text import sentence_spans, word_count
 from rag.types import DocumentInfo, LoadedDocument, Passage
 

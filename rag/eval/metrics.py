@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rag.evaluate import BUDGET_KEY, K_VALUES, MATCH_FRACTION, WORD_BUDGET
+from rag.eval.score import BUDGET_KEY, K_VALUES, MATCH_FRACTION, WORD_BUDGET
 
 
 @dataclass(frozen=True)

@@ -10,19 +10,19 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from rag.generate.base import GenerationError, Generator, MissingExtra
+from rag.answer.generate.base import GenerationError, Generator, MissingExtra
 
 if TYPE_CHECKING:
-    from rag.engine import Engine
-    from rag.generate.answerer import GenerativeAnswerer
+    from rag.answer.engine import Engine
+    from rag.answer.generate.answerer import GenerativeAnswerer
     from rag.settings import GenerateSettings, Settings
 
 __all__ = ["GenerationError", "Generator", "MissingExtra", "load_generative", "load_generator"]
 
 BACKENDS = {
-    "openai": "rag.generate.openai",
-    "ollama": "rag.generate.ollama",
-    "llamacpp": "rag.generate.llamacpp",
+    "openai": "rag.answer.generate.openai",
+    "ollama": "rag.answer.generate.ollama",
+    "llamacpp": "rag.answer.generate.llamacpp",
 }
 
 
@@ -36,6 +36,6 @@ def load_generator(settings: GenerateSettings) -> Generator:
 def load_generative(settings: Settings, engine: Engine) -> GenerativeAnswerer | None:
     if settings.generate.backend == "extractive":
         return None
-    from rag.generate.answerer import GenerativeAnswerer
+    from rag.answer.generate.answerer import GenerativeAnswerer
 
     return GenerativeAnswerer(load_generator(settings.generate), engine, settings)

@@ -14,12 +14,12 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from rag import evaluate as ev
-from rag.eval_metrics import Check, check, ir_measures_check
+from rag.eval import score as ev
+from rag.eval.metrics import Check, check, ir_measures_check
 from rag.settings import Settings
 from rag.types import Answer
 
-CONFIG_DIR = Path(__file__).resolve().parents[1] / "eval" / "configs"
+CONFIG_DIR = Path(__file__).resolve().parent / "configs"  # package data: works when installed
 CURRENT = "current"
 Progress = Callable[[str, int, int], None]  # (label, done, total), as ingest reports
 
@@ -30,7 +30,7 @@ class ConfigError(ValueError):
 
 @dataclass
 class Config:
-    """A named set of settings overrides, e.g. eval/configs/dense-only.toml."""
+    """A named set of settings overrides, e.g. rag/eval/configs/dense-only.toml."""
 
     name: str
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -59,7 +59,7 @@ def presets() -> list[str]:
 
 
 def load_config(name_or_path: str) -> Config:
-    """A preset name from eval/configs/ or a path to a TOML file of section tables."""
+    """A preset name from rag/eval/configs/ or a path to a TOML file of section tables."""
     path = Path(name_or_path)
     if not (path.suffix == ".toml" or path.exists()):
         path = CONFIG_DIR / f"{name_or_path}.toml"
@@ -105,8 +105,8 @@ class Engines:
         self._search: dict[str, Any] = {}
 
     def engine(self, settings: Settings):
-        from rag import index as store
-        from rag.engine import Engine
+        from rag import store
+        from rag.answer.engine import Engine
         from rag.retrieve import SearchIndex
 
         generation = store.open_current(settings)
@@ -204,7 +204,7 @@ def write_outputs(
     checks: list[Check] | None = None,
 ) -> dict[str, Any]:
     """results.jsonl, scores.jsonl, metrics.json, report.html and report.md; returns the metrics."""
-    from rag import report
+    from rag.eval.report import html as report
 
     out_dir.mkdir(parents=True, exist_ok=True)
     main, compared = runs[0], runs[1:]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from rag.eval_metrics import HEADLINE, METRICS
-from rag.report import (
+from rag.eval.metrics import HEADLINE, METRICS
+from rag.eval.report.html import (
     COMPARE_KEYS,
     TABLE_KEYS,
     Page,

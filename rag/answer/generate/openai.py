@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from rag.generate.base import LlamaIndexGenerator, require
+from rag.answer.generate.base import LlamaIndexGenerator, require
 from rag.settings import GenerateSettings
 
 

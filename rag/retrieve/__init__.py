@@ -13,10 +13,10 @@ from llama_index.core.retrievers import BaseRetriever, VectorIndexRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
 
-from rag import index as store
+from rag import store
 from rag.embed import Embedder
-from rag.llama import EmbedderAdapter
 from rag.query import CaseDirectory
+from rag.retrieve.llama_embedding import EmbedderAdapter
 from rag.settings import RetrieveSettings
 from rag.types import Hit, Passage
 

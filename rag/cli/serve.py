@@ -26,7 +26,7 @@ def register(commands) -> None:
 
 
 def _run_serve(args: argparse.Namespace) -> int:
-    from rag.cli import UsageError
+    from rag.cli.common import UsageError
     from rag.settings import load_settings
 
     try:
@@ -43,7 +43,7 @@ def _run_serve(args: argparse.Namespace) -> int:
 
 
 def _run_hash_password(args: argparse.Namespace) -> int:
-    from rag.cli import UsageError
+    from rag.cli.common import UsageError
     from rag.web.auth import users_file_line
 
     if args.stdin:

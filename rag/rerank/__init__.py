@@ -14,7 +14,7 @@ from typing import Protocol
 import numpy as np
 
 from rag.query import Query
-from rag.sentences import SentenceIndex
+from rag.retrieve.sentences import SentenceIndex
 from rag.settings import RerankSettings
 from rag.text import words
 from rag.types import Hit

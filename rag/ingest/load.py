@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from rag import clean
+from rag.ingest import clean
 from rag.types import PAGE_SEPARATOR, FileStatus, LoadedDocument, Page
 
 PDF_SUFFIXES = {".pdf"}

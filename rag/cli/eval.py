@@ -11,9 +11,17 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from rag.cli import EXIT_OK, EXIT_PARTIAL, UsageError, _add_paths, _progress, settings_from
+from rag.cli.common import (
+    EXIT_OK,
+    EXIT_PARTIAL,
+    UsageError,
+    add_paths,
+    progress,
+    settings_from,
+    stdout_console,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]  # the source checkout, when run from one
 
 
 def register(commands) -> None:
@@ -25,7 +33,7 @@ def register(commands) -> None:
         nargs="+",
         default=[],
         metavar="CONFIG",
-        help="also run these configurations: preset names from eval/configs/ "
+        help="also run these configurations: preset names from rag/eval/configs/ "
         "(dense-only, bm25-only, hybrid, hybrid-rerank) or TOML files of settings sections",
     )
     p.add_argument("--thresholds", type=Path, help="quality gate (default: eval/thresholds.toml if present)")
@@ -36,7 +44,7 @@ def register(commands) -> None:
         "--from-feedback", type=Path, metavar="FILE", help="turn chat feedback lines into gold candidates"
     )
     p.add_argument("--out-gold", type=Path, metavar="FILE", help="with --from-feedback: file to append to")
-    _add_paths(p)
+    add_paths(p)
     p.set_defaults(run=run_eval)
 
 
@@ -53,10 +61,10 @@ def _default(path: Path | None, relative: str) -> Path | None:
 def run_eval(args: argparse.Namespace) -> int:
     if args.from_feedback or args.out_gold:
         return _run_feedback(args)
-    from rag import eval_run
-    from rag.eval_metrics import ThresholdError, load_thresholds
-    from rag.evaluate import GoldError
-    from rag.index import IndexMissing
+    from rag.eval import run as eval_run
+    from rag.eval.metrics import ThresholdError, load_thresholds
+    from rag.eval.score import GoldError
+    from rag.store import IndexMissing
 
     gold = _default(args.gold, "eval/gold.jsonl")
     if gold is None:
@@ -67,7 +75,7 @@ def run_eval(args: argparse.Namespace) -> int:
         limits = _default(args.thresholds, "eval/thresholds.toml")
         thresholds = load_thresholds(limits) if limits else None
         err = Console(stderr=True)
-        with _progress(err, enabled=not args.json or err.is_terminal) as update:
+        with progress(err, enabled=not args.json or err.is_terminal) as update:
             metrics, checks = eval_run.run_and_write(
                 gold, args.out, settings, configs, thresholds, progress=update, limit=args.limit
             )
@@ -84,10 +92,10 @@ def run_eval(args: argparse.Namespace) -> int:
 
 
 def _print_summary(metrics: dict, out: Path) -> None:
-    from rag.eval_metrics import HEADLINE, METRICS
-    from rag.report import compare_rows, fmt, label, winner_sentence
+    from rag.eval.metrics import HEADLINE, METRICS
+    from rag.eval.report.html import compare_rows, fmt, label, winner_sentence
 
-    console = Console() if sys.stdout.isatty() else Console(width=160)
+    console = stdout_console()
     table = Table("metric", "value", "what it means")
     overall = metrics["overall"]
     for key in HEADLINE:
@@ -116,7 +124,7 @@ def _print_summary(metrics: dict, out: Path) -> None:
 
 
 def _run_feedback(args: argparse.Namespace) -> int:
-    from rag.eval_feedback import feedback_to_gold
+    from rag.eval.feedback import feedback_to_gold
 
     if not (args.from_feedback and args.out_gold):
         raise UsageError("--from-feedback FILE and --out-gold FILE go together")

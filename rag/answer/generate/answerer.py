@@ -9,16 +9,16 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from rag import prompts
-from rag.extractive import Chosen
-from rag.generate.base import GenerationError, Generator, Message
-from rag.generate.check import Checked, CheckResult, CitationChecker
+from rag.answer.extractive import Chosen
+from rag.answer.generate.base import GenerationError, Generator, Message
+from rag.answer.generate.check import Checked, CheckResult, CitationChecker
 from rag.query import Query
 from rag.settings import Settings
 from rag.text import normalise_space
 from rag.types import Answer, Citation, Hit
 
 if TYPE_CHECKING:
-    from rag.engine import Engine
+    from rag.answer.engine import Engine
 
 History = list[dict[str, str]]
 Event = dict[str, Any]

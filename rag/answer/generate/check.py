@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from rag.rerank import stem_set
-from rag.sentences import SentenceIndex, Unit
+from rag.retrieve.sentences import SentenceIndex, Unit
 from rag.text import normalise_space, sentence_spans, strip_bullet
 from rag.types import Hit
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.generate.base import LlamaIndexGenerator, require
+from rag.answer.generate.base import LlamaIndexGenerator, require
 from rag.settings import GenerateSettings
 
 DEFAULT_URL = "http://127.0.0.1:11434"

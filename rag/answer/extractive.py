@@ -19,7 +19,7 @@ import numpy as np
 from rag import prompts
 from rag.query import Query
 from rag.rerank import stem_set
-from rag.sentences import SentenceIndex, Unit
+from rag.retrieve.sentences import SentenceIndex, Unit
 from rag.settings import AnswerSettings
 from rag.types import Hit, Passage
 

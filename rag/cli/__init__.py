@@ -1,0 +1,5 @@
+"""The `rag` command line."""
+
+from rag.cli.main import main
+
+__all__ = ["main"]

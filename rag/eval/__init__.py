@@ -1,0 +1,1 @@
+"""Evaluation: score the answering pipeline on a gold question set and report it."""

@@ -1,0 +1,1 @@
+"""The evaluation report, as HTML (with inline SVG charts) and Markdown."""
