@@ -39,6 +39,7 @@ class Query:
     expects: str | None = None  # a kind of detail the answer must contain
     refusal: str | None = None  # "identify" | "opinion" | "instructions"
     topic_words: list[str] = field(default_factory=list)
+    history: list[dict[str, str]] = field(default_factory=list)  # earlier {role, content} turns
 
 
 def _word_set(text: str) -> frozenset[str]:
@@ -140,7 +141,7 @@ def analyse(
     case: str | None = None,
 ) -> Query:
     """Route a question to cases, classify it and carry context from earlier turns."""
-    query = Query(question=question, text=question)
+    query = Query(question=question, text=question, history=list(history or []))
     query.refusal = _first_match(_REFUSALS, question)
     query.intent = _first_match(_INTENTS, question) or "factual"
     query.expects = _first_match(_EXPECTS, question)

@@ -161,3 +161,40 @@ def _breaks_before(line: str, nxt: str) -> bool:
 
 def strip_bullet(text: str) -> str:
     return _BULLET_LINE.sub("", text, count=1)
+
+
+# --- stems ------------------------------------------------------------------------------
+
+_STEMMER = None
+# Words too common to say anything about a topic when matching words of a question with text.
+MATCH_FUNCTION_WORDS = frozenset(
+    ["the", "and", "of", "to", "in", "a", "an", "was", "were", "is", "are", "for", "on"]
+)
+
+
+def stemmer():
+    """The one Snowball English stemmer of the process (PyStemmer, loaded on first use)."""
+    global _STEMMER
+    if _STEMMER is None:
+        import Stemmer
+
+        _STEMMER = Stemmer.Stemmer("english")
+    return _STEMMER
+
+
+def match_stems(text: str) -> set[str]:
+    """Stemmed word set, for lexical overlap that matches 'optimism' with 'optimistic'."""
+    stem = stemmer().stemWord
+    # Stems cut to five letters so "optimism" (optim) meets "optimistic" (optimist).
+    tokens = (part for w in words(text.lower()) for part in w.split("-") if part)
+    return {stem(t)[:5] for t in tokens if t not in MATCH_FUNCTION_WORDS}
+
+
+# --- citation markers -------------------------------------------------------------------
+
+CITATION_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def strip_markers(text: str) -> str:
+    """Text without its [n] citation markers (and the space before each)."""
+    return re.sub(r"\s*\[\d+\]", "", text)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 
 class FileStatus(StrEnum):
@@ -68,6 +68,38 @@ class DocumentInfo:
     doc_type: str = ""
     aliases: tuple[str, ...] = ()
     case_source: str = "catalog"  # "catalog" | "guessed" | "unknown"
+
+
+@dataclass(frozen=True)
+class Document:
+    """An indexed review document as stored with the index: what the catalog (or a guess)
+    says about it, and its cleaned text, which citations' offsets point into."""
+
+    doc_id: str
+    title: str = ""
+    case: str = ""
+    board: str = ""
+    year: int | None = None
+    doc_type: str = ""
+    aliases: tuple[str, ...] = ()
+    case_source: str = "catalog"
+    path: str = ""  # relative to the corpus folder
+    kind: str = ""  # "pdf" | "text" | "markdown"
+    pages: tuple[dict[str, Any], ...] = ()  # {"number", "start", "end"} per page
+    text: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Document:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["aliases"] = tuple(values.get("aliases") or ())
+        values["pages"] = tuple(values.get("pages") or ())
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["aliases"], data["pages"] = list(self.aliases), list(self.pages)
+        return data
 
 
 @dataclass(frozen=True)
@@ -196,6 +228,27 @@ class Citation:
         return data
 
 
+@dataclass(frozen=True)
+class AnswerPart:
+    """One statement of an answer and the citations that support it.
+
+    Statements with the same `line` read as one paragraph or list item; `bullet` makes the
+    line a list item. A `notice` is said by the product itself (an abstention, a fallback
+    notice) and carries no citation."""
+
+    review: str  # the case the statement is about ("" for a notice)
+    text: str  # the statement, without citation markers
+    citations: tuple[int, ...] = ()  # numbers `n` of `Answer.citations`
+    line: int = 0
+    bullet: bool = False
+    kind: Literal["statement", "notice"] = "statement"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["citations"] = list(self.citations)
+        return data
+
+
 @dataclass
 class Answer:
     """What `rag.answer` returns; `to_dict` is the JSON contract shared by CLI, UI, API and eval."""
@@ -213,6 +266,14 @@ class Answer:
     # What the citation check changed in a generated answer: removed_sentences, removed_citations,
     # fell_back, error (empty for extractive answers).
     check: dict[str, Any] = field(default_factory=dict)
+    parts: list[AnswerPart] = field(default_factory=list)  # `answer` is rendered from these
+    grouped: bool = False  # each line is labelled with the review it is about
+
+    @property
+    def refused(self) -> bool:
+        """Declined by rule (identifying people, opinions, planted instructions), not for
+        want of evidence."""
+        return self.reason.startswith(REFUSED)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -227,4 +288,41 @@ class Answer:
             "cases": self.cases,
             "related": [h.to_retrieved() for h in self.related],
             "check": self.check,
+            "parts": [p.to_dict() for p in self.parts],
+            "grouped": self.grouped,
         }
+
+
+REFUSED = "refused:"  # prefix of `Answer.reason` for answers declined by rule
+
+
+class DeltaEvent(TypedDict):
+    """Streamed text of an answer as it is written."""
+
+    event: Literal["delta"]
+    text: str
+
+
+class DoneEvent(TypedDict):
+    """The final, checked answer (it replaces whatever was streamed before)."""
+
+    event: Literal["done"]
+    answer: Answer
+
+
+StreamEvent = DeltaEvent | DoneEvent
+
+
+class UnknownCase(ValueError):
+    """A case filter naming a review that is not in the collection."""
+
+    def __init__(self, case: str, known: list[str]):
+        self.case, self.known = case, known
+        super().__init__(f"unknown case {case!r}; known cases: {', '.join(known)}")
+
+
+class EmptyQuestion(ValueError):
+    """No question was typed."""
+
+    def __init__(self) -> None:
+        super().__init__("question is empty: type a question about the reviews")

@@ -20,7 +20,7 @@ def engine(settings, corpus_copy, fake_embedder) -> Engine:
 
 def _quotes_are_exact(engine: Engine, answer) -> None:
     for c in answer.citations:
-        document = engine.search.documents[c.doc_id]["text"]
+        document = engine.search.documents[c.doc_id].text
         assert document[c.start : c.end] == c.quote, c
         assert c.quote in c.text
 

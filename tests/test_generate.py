@@ -66,7 +66,7 @@ def _load(settings: Settings) -> Engine:
 
 def exact_quotes(engine: Engine, answer) -> None:
     for c in answer.citations:
-        assert engine.search.documents[c.doc_id]["text"][c.start : c.end] == c.quote, c
+        assert engine.search.documents[c.doc_id].text[c.start : c.end] == c.quote, c
         assert c.quote in c.text
 
 

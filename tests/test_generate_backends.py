@@ -15,7 +15,7 @@ from rag.settings import GenerateSettings, load_settings
 
 
 def test_extractive_needs_no_generator(settings):
-    assert load_generative(settings, engine=None) is None
+    assert load_generative(settings, fallback=None, evidence=None) is None
 
 
 @pytest.mark.parametrize(

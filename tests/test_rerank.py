@@ -34,7 +34,7 @@ def test_sentence_rescoring_lifts_the_passage_holding_the_answer(engine):
         "childminder consultation with the MASH was not effective", engine.directory, case="Case S"
     )
     hits = engine.retrieve(query)
-    reranked = engine.reranker.rerank(
+    reranked = engine.evidence.reranker.rerank(
         query, engine.search.embedder.embed_query(query.text), list(reversed(hits))
     )
     top = reranked[0].passage.text

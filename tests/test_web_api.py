@@ -53,7 +53,7 @@ def test_ask_returns_the_answer_json_with_exact_quotes(http, app_server):
     for citation in answer["citations"]:
         assert citation["case"] == "Case S"
         assert f"[{citation['n']}]" in answer["answer"]
-        assert documents[citation["doc_id"]]["text"][citation["start"] : citation["end"]] == citation["quote"]
+        assert documents[citation["doc_id"]].text[citation["start"] : citation["end"]] == citation["quote"]
 
 
 def test_case_filter_restricts_citations(http):

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from rag import store
-from rag.web.engines import EngineHolder, EngineLoading
+from rag.answer.holder import EngineHolder, EngineLoading
 
 
 class Generations:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 
 from rag import prompts
+from rag.answer.render import render
+from rag.types import Answer, AnswerPart, Document
 from rag.web.pages import _marked, source_page
 from rag.web.sources import (
     answer_markdown,
     citation_card,
+    draft_markdown,
     escape_markdown,
     escape_text,
     highlight,
@@ -94,26 +97,45 @@ def test_escape_markdown_keeps_text_from_becoming_links_or_html():
     assert "\\*\\*bold\\*\\*" in text and "\\[x\\]\\(javascript:alert\\(1\\)\\)" in text
 
 
+def _answer(parts: list[AnswerPart], grouped: bool = False, **fields) -> dict:
+    """An Answer JSON as the engine makes it: text rendered from its parts."""
+    answer = Answer(question="q", answer=render(parts, grouped), abstained=False, generator="extractive",
+                    latency_ms=0.0, parts=parts, grouped=grouped, **fields)  # fmt: skip
+    return answer.to_dict()
+
+
 def test_answer_markdown_keeps_case_labels_and_escapes_sentences():
-    answer = {
-        "answer": "- **Case S**: It was <b>late</b> [1] Then *nothing* [2]\n- **Child J**: Plain [3]",
-        "abstained": False,
-    }
-    markdown = answer_markdown(answer)
-    lines = markdown.splitlines()
+    parts = [
+        AnswerPart("Case S", "It was <b>late</b>", (1,)),
+        AnswerPart("Case S", "Then *nothing*", (2,)),
+        AnswerPart("Child J", "Plain", (3,), line=1),
+    ]
+    answer = _answer(parts, grouped=True)
+    assert answer["answer"].splitlines()[0] == "- **Case S**: It was <b>late</b> [1] Then *nothing* [2]"
+    lines = answer_markdown(answer).splitlines()
     assert lines[0] == "- **Case S**: It was &lt;b&gt;late&lt;/b&gt; [1] Then \\*nothing\\* [2]"
     assert lines[1] == "- **Child J**: Plain [3]"
 
 
+def test_a_review_label_is_escaped_in_markdown():
+    answer = _answer([AnswerPart("Child *X*](javascript:1)", "Plain", (1,))], grouped=True)
+    assert answer_markdown(answer) == "- **Child \\*X\\*\\]\\(javascript:1\\)**: Plain [1]"
+
+
 def test_citation_markers_never_start_a_line_where_they_could_define_a_link():
-    markdown = answer_markdown({"answer": "[1]: javascript:alert(1) and [2] more [3]", "abstained": False})
+    parts = [AnswerPart("", "[1]: javascript:alert(1) and", (2,)), AnswerPart("", "more", (3,))]
+    markdown = answer_markdown(_answer(parts))
     assert markdown == "\\[1\\]: javascript:alert\\(1\\) and [2] more [3]"
+    assert draft_markdown("[1]: javascript:alert(1) and [2]") == "\\[1\\]: javascript:alert\\(1\\) and [2]"
 
 
 def test_abstention_is_labelled_differently_from_an_answer():
-    abstained = answer_markdown({"answer": prompts.ABSTAIN_WEAK_EVIDENCE, "abstained": True})
-    refused = answer_markdown({"answer": prompts.REFUSE_IDENTIFY, "abstained": True})
-    answered = answer_markdown({"answer": "It was late [1]", "abstained": False})
+    def declined(text: str, reason: str) -> dict:
+        return {**_answer([AnswerPart("", text, kind="notice")], reason=reason), "abstained": True}
+
+    abstained = answer_markdown(declined(prompts.ABSTAIN_WEAK_EVIDENCE, "weak evidence (best 0.30)"))
+    refused = answer_markdown(declined(prompts.REFUSE_IDENTIFY, "refused: identify"))
+    answered = answer_markdown(_answer([AnswerPart("", "It was late", (1,))]))
     assert abstained.startswith("_Not found in the reviews_\n\n")
     assert refused.startswith("_Not answered_\n\n")
     assert not answered.startswith("_")
@@ -135,9 +157,9 @@ def test_sources_panel_for_an_abstention_shows_a_notice_and_related_passages():
 
 
 def test_source_page_marks_the_quote_and_escapes_the_document():
-    document = {"title": HOSTILE, "case": "Case X", "board": HOSTILE, "year": 2020, "path": "x.txt",
-                "text": f"Intro. {HOSTILE} The quote is here. End."}  # fmt: skip
-    start = document["text"].index("The quote")
+    document = Document(doc_id="x.txt", title=HOSTILE, case="Case X", board=HOSTILE, year=2020, path="x.txt",
+                        text=f"Intro. {HOSTILE} The quote is here. End.")  # fmt: skip
+    start = document.text.index("The quote")
     page = source_page(document, start, start + len("The quote is here."), "http://host/")
     _no_live_markup(page)
     assert '<mark id="quote">The quote is here.</mark>' in page

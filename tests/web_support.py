@@ -14,9 +14,9 @@ import httpx
 import uvicorn
 
 from rag.answer.engine import Engine
+from rag.answer.holder import EngineHolder
 from rag.ingest import ingest
 from rag.settings import ServeSettings, Settings, load_settings
-from rag.web.engines import EngineHolder
 from rag.web.server import create_app
 from tests.conftest import CORPUS, FakeEmbedder
 

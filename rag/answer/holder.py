@@ -1,8 +1,10 @@
-"""The engine behind the app, loaded in the background so the server answers at once.
+"""The one place that holds engines: for `rag.answer`, the CLI, the web app and the evaluation.
 
-Loading the model and embedding every sentence of the collection takes tens of seconds;
-the UI and health check should not wait for it. When `rag ingest` switches to a new
-index generation, the previous engine keeps answering until the new one is ready.
+An `EngineHolder` hands out the engine for the live index generation and reloads it when
+`rag ingest` switches to a new one. In the web app it loads in the background, so the
+server answers at once (loading the model and embedding every sentence takes tens of
+seconds) and the previous engine keeps answering until the new one is ready; elsewhere it
+loads when first asked.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rag import store
-from rag.settings import Settings
+from rag.settings import Settings, load_settings
+from rag.types import Document
 
 if TYPE_CHECKING:  # the engine's imports (llama-index, chromadb) load in the loading thread
     from rag.answer.engine import Engine
 
-log = logging.getLogger("rag.web")
+log = logging.getLogger("rag.answer")
 
 
 class EngineLoading(RuntimeError):
@@ -30,9 +33,12 @@ class EngineLoading(RuntimeError):
 class EngineHolder:
     """Hands out the engine for the live index generation, loading it off the request path."""
 
-    def __init__(self, settings: Settings, loader: Callable[[], Engine] | None = None):
+    def __init__(
+        self, settings: Settings, loader: Callable[[], Engine] | None = None, background: bool = True
+    ):
         self.settings = settings
         self._loader = loader or (lambda: _load_engine(settings))
+        self.background = background
         self._current: tuple[Path, Engine] | None = None
         self._loading: Path | None = None
         self._lock = threading.Lock()
@@ -44,6 +50,8 @@ class EngineHolder:
         current = self._current
         if current and current[0] == live:
             return current[1]
+        if not self.background:
+            return self._load_now(live)
         self._start_loading(live)
         if current:
             return current[1]  # the previous generation answers while the new one loads
@@ -86,6 +94,22 @@ class EngineHolder:
             "index": f"{generation.parent.name}/{generation.name}",
         }
 
+    def documents(self) -> dict[str, Document]:
+        """The live index's documents, read from disk while the engine is still loading."""
+        try:
+            return self.get().search.documents
+        except EngineLoading:
+            stored = store.open_current(self.settings).documents()
+            return {doc_id: Document.from_dict(d) for doc_id, d in stored.items()}
+
+    def _load_now(self, live: Path) -> Engine:
+        with self._lock:
+            current = self._current
+            if not (current and current[0] == live):
+                engine = self._loader()
+                current = self._current = (engine.search.generation.path, engine)
+            return current[1]
+
     def _start_loading(self, live: Path) -> None:
         with self._lock:
             if self._loading is not None:
@@ -108,7 +132,26 @@ class EngineHolder:
                 self._loading = None
 
 
-def _load_engine(settings: Settings) -> Engine:
+def _load_engine(settings: Settings, warm_up: bool = True) -> Engine:
     from rag.answer.engine import Engine
 
-    return Engine.load(settings)
+    return Engine.load(settings, warm_up=warm_up)
+
+
+# --- the process-wide holders of `rag.answer` and the CLI -----------------------------------
+
+_HOLDERS: dict[str, EngineHolder] = {}
+_HOLDERS_LOCK = threading.Lock()
+
+
+def get_engine(settings: Settings | None = None, warm_up: bool = True) -> Engine:
+    """The engine for these settings and the live index, loaded on first use and reloaded when
+    a new index generation goes live."""
+    settings = settings or load_settings()
+    key = settings.model_dump_json()
+    with _HOLDERS_LOCK:
+        holder = _HOLDERS.get(key)
+        if holder is None:
+            loader = lambda: _load_engine(settings, warm_up)  # noqa: E731
+            holder = _HOLDERS[key] = EngineHolder(settings, loader, background=False)
+    return holder.get()

@@ -22,7 +22,7 @@ def register(commands) -> None:
 
 
 def _run_ask(args: argparse.Namespace) -> int:
-    from rag.answer.engine import get_engine
+    from rag.answer.holder import get_engine
     from rag.store import IndexMissing
 
     settings = settings_from(args)

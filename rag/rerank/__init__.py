@@ -16,25 +16,8 @@ import numpy as np
 from rag.query import Query
 from rag.retrieve.sentences import SentenceIndex
 from rag.settings import RerankSettings
-from rag.text import words
+from rag.text import match_stems
 from rag.types import Hit
-
-_STEMMER = None
-
-
-def stem_set(text: str) -> set[str]:
-    """Stemmed word set, for lexical overlap that matches 'optimism' with 'optimistic'."""
-    global _STEMMER
-    if _STEMMER is None:
-        import Stemmer
-
-        _STEMMER = Stemmer.Stemmer("english")
-    # Stems cut to five letters so "optimism" (optim) meets "optimistic" (optimist).
-    tokens = (part for w in words(text.lower()) for part in w.split("-") if part)
-    return {_STEMMER.stemWord(t)[:5] for t in tokens if t not in _FUNCTION_WORDS}
-
-
-_FUNCTION_WORDS = {"the", "and", "of", "to", "in", "a", "an", "was", "were", "is", "are", "for", "on"}
 
 
 class Reranker(Protocol):
@@ -63,12 +46,12 @@ class SentenceRescorer:
         if not hits:
             return hits
         self.sentences.prepare([h.passage for h in hits])
-        topic = stem_set(" ".join(query.topic_words))
+        topic = match_stems(" ".join(query.topic_words))
         rescored = []
         for rank, hit in enumerate(hits, start=1):
             units = self.sentences.units(hit.passage)
             best = max((float(u.vector @ query_vector) for u in units), default=0.0)
-            coverage = len(topic & stem_set(hit.passage.text)) / len(topic) if topic else 0.0
+            coverage = len(topic & match_stems(hit.passage.text)) / len(topic) if topic else 0.0
             prior = 1.0 / (1.0 + (rank - 1) / 5.0)
             s = self.settings
             score = s.fused_weight * prior + s.sentence_weight * best + s.lexical_weight * coverage

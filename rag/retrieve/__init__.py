@@ -18,7 +18,7 @@ from rag.embed import Embedder
 from rag.query import CaseDirectory
 from rag.retrieve.llama_embedding import EmbedderAdapter
 from rag.settings import RetrieveSettings
-from rag.types import Hit, Passage
+from rag.types import Document, Hit, Passage
 
 
 @dataclass
@@ -28,7 +28,7 @@ class SearchIndex:
     generation: store.Generation
     embedder: Embedder
     passages: dict[str, Passage]
-    documents: dict[str, dict[str, Any]]
+    documents: dict[str, Document]
     vector_index: Any  # llama_index VectorStoreIndex over the Chroma collection
     bm25: Any  # llama_index BM25Retriever (unfiltered)
     _bm25_by_cases: dict[tuple[str, ...], Any] = field(default_factory=dict)
@@ -44,13 +44,14 @@ class SearchIndex:
         vector_store = ChromaVectorStore(chroma_collection=generation.collection())
         vector_index = VectorStoreIndex.from_vector_store(vector_store, embed_model=EmbedderAdapter(embedder))
         bm25 = BM25Retriever.from_persist_dir(str(generation.bm25_path)) if passages else None
-        return cls(generation, embedder, passages, generation.documents(), vector_index, bm25)
+        documents = {doc_id: Document.from_dict(d) for doc_id, d in generation.documents().items()}
+        return cls(generation, embedder, passages, documents, vector_index, bm25)
 
     def case_directory(self) -> CaseDirectory:
         cases: dict[str, list[str]] = defaultdict(list)
         for doc in self.documents.values():
-            if doc.get("case"):
-                cases[doc["case"]].extend(doc.get("aliases", []))
+            if doc.case:
+                cases[doc.case].extend(doc.aliases)
         return CaseDirectory.build(cases)
 
     def bm25_for(self, cases: tuple[str, ...], top_k: int):

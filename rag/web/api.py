@@ -11,8 +11,9 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from rag import __version__, store
+from rag.answer.holder import EngineHolder, EngineLoading
 from rag.settings import Settings
-from rag.web.engines import EngineHolder, EngineLoading
+from rag.types import UnknownCase
 from rag.web.feedback import append_feedback, feedback_record
 
 if TYPE_CHECKING:
@@ -100,10 +101,7 @@ def api_router(settings: Settings, holder: EngineHolder) -> APIRouter:
 def case_labels(holder: EngineHolder) -> list[str]:
     """Cases of the live index, read from its documents while the engine is still loading."""
     try:
-        return holder.get().cases
-    except EngineLoading:
-        documents = store.open_current(holder.settings).documents().values()
-        return sorted({d["case"] for d in documents if d.get("case")})
+        return sorted({d.case for d in holder.documents().values() if d.case})
     except store.IndexMissing:
         return []
 
@@ -148,5 +146,5 @@ def _sse(event: str, data: dict[str, Any]) -> str:
 
 def _bad_request(exc: ValueError) -> HTTPException:
     """A 400 shaped like FastAPI's 422, naming the field the engine refused."""
-    field = "case" if str(exc).startswith("unknown case") else "question"
+    field = "case" if isinstance(exc, UnknownCase) else "question"
     return HTTPException(400, detail=[{"loc": ["body", field], "msg": str(exc), "type": "value_error"}])

@@ -8,15 +8,15 @@ full of markup renders as text.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from rag import store
+from rag.answer.holder import EngineHolder
 from rag.settings import Settings
-from rag.web.engines import EngineHolder, EngineLoading
+from rag.types import Document
 from rag.web.proxy import frame_ancestors
 from rag.web.sources import escape_text
 
@@ -69,12 +69,12 @@ def pages_router(settings: Settings, holder: EngineHolder) -> APIRouter:
     return router
 
 
-def corpus_file(corpus_dir: Path, path: str, documents: dict[str, dict[str, Any]]) -> Path:
+def corpus_file(corpus_dir: Path, path: str, documents: dict[str, Document]) -> Path:
     """The indexed file at `path` inside the corpus folder; 404 for anything else
     (other files such as the catalog, paths leaving the folder, symlinks pointing out)."""
     root = corpus_dir.resolve()
     target = (root / path).resolve()
-    indexed = {d.get("path") for d in documents.values()}
+    indexed = {d.path for d in documents.values()}
     inside = target.is_relative_to(root) and target.is_file()
     servable = inside and target.suffix.lower() in _MEDIA_TYPES
     if not servable or target.relative_to(root).as_posix() not in indexed:
@@ -89,12 +89,12 @@ def gradio_js_path() -> Path:
     return Path(gradio.__file__).parent / "templates" / "frontend" / "gradio.js"
 
 
-def source_page(document: dict[str, Any], start: int | None, end: int | None, app_url: str) -> str:
-    text = document.get("text", "")
-    facts = [document.get("case"), document.get("board"), document.get("year"), document.get("doc_type")]
+def source_page(document: Document, start: int | None, end: int | None, app_url: str) -> str:
+    text = document.text
+    facts = [document.case, document.board, document.year, document.doc_type]
     meta = " · ".join(escape_text(str(f)) for f in facts if f)
-    file_link = f"{app_url}files/{quote(document.get('path', ''))}"
-    title = escape_text(document.get("title", ""))
+    file_link = f"{app_url}files/{quote(document.path)}"
+    title = escape_text(document.title)
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -138,11 +138,9 @@ def embedding_page(app_url: str) -> str:
     )
 
 
-def _documents(holder: EngineHolder) -> dict[str, dict[str, Any]]:
+def _documents(holder: EngineHolder) -> dict[str, Document]:
     try:
-        return holder.get().search.documents
-    except EngineLoading:
-        return store.open_current(holder.settings).documents()
+        return holder.documents()
     except store.IndexMissing as exc:
         raise HTTPException(503, detail=f"no index yet: {exc}") from exc
 

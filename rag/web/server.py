@@ -13,10 +13,10 @@ from fastapi_offline import FastAPIOffline
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from rag import __version__
+from rag.answer.holder import EngineHolder
 from rag.settings import Settings, load_settings
 from rag.web.api import api_router
 from rag.web.auth import AuthMiddleware, load_users
-from rag.web.engines import EngineHolder
 from rag.web.pages import pages_router
 from rag.web.proxy import PublicPathMiddleware, SecurityHeadersMiddleware, public_root
 from rag.web.ui import TITLE, build_ui

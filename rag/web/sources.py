@@ -12,7 +12,8 @@ import re
 from typing import Any
 from urllib.parse import quote as url_quote
 
-from rag import prompts
+from rag.answer.render import render
+from rag.types import REFUSED, AnswerPart
 
 # gr.HTML treats its value as a JS template and Handlebars template; entities keep `${...}`,
 # `{{...}}` and backticks in review text from ever being evaluated there.
@@ -21,7 +22,6 @@ _TEMPLATE_CHARS = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`"
 _MARKDOWN_CHARS = re.compile(r"([\\`*_\[\]()#!|~$])")
 _BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)*")
 _LIST_START = re.compile(r"^(\s*)(\d+)([.)])")
-_CASE_LINE = re.compile(r"^- \*\*(?P<case>.+?)\*\*: (?P<body>.*)$")
 # An escaped citation marker after a word: shown as a plain "[n]" again. Never at the start of
 # a line, where "[n]: url" would define a markdown link.
 _ESCAPED_MARKER = re.compile(r"(?<=\S )\\\[(\d+)\\\]")
@@ -123,31 +123,29 @@ def sources_panel(answer: dict[str, Any] | None, link_base: str = "") -> str:
 
 
 def answer_markdown(answer: dict[str, Any]) -> str:
-    """The answer text for the chat window: structure kept, review text escaped.
+    """The answer for the chat window, rendered from its parts with review text escaped.
     Abstentions and refusals open with an emphasised label paragraph, which the page styles
     (an answer never starts that way: its own underscores and asterisks are escaped)."""
-    lines = [_line_markdown(line) for line in (answer.get("answer") or "").splitlines()]
-    text = "\n".join(lines)
+    parts = [AnswerPart(**{**p, "citations": tuple(p["citations"])}) for p in answer.get("parts") or []]
+    if parts:
+        text = render(parts, bool(answer.get("grouped")), escape=escape_markdown)
+    else:
+        text = draft_markdown(answer.get("answer") or "")
     if answer.get("abstained"):
         return f"_{status_label(answer)}_\n\n{text}"
     return text
 
 
+def draft_markdown(text: str) -> str:
+    """Answer text still being written (streamed), escaped line by line; list items kept."""
+    lines = []
+    for line in text.splitlines():
+        bullet, body = ("- ", line[2:]) if line.startswith("- ") else ("", line)
+        lines.append(bullet + _ESCAPED_MARKER.sub(r"[\1]", escape_markdown(body)))
+    return "\n".join(lines)
+
+
 def status_label(answer: dict[str, Any]) -> str:
     """How the page labels an answer that is not a cited answer."""
-    return "Not found in the reviews" if _is_abstention(answer) else "Not answered"
-
-
-def _line_markdown(line: str) -> str:
-    labelled = _CASE_LINE.match(line)
-    if labelled:
-        line = f"- **{escape_markdown(labelled['case'])}**: {escape_markdown(labelled['body'])}"
-    elif line.startswith("- "):
-        line = "- " + escape_markdown(line[2:])
-    else:
-        line = escape_markdown(line)
-    return _ESCAPED_MARKER.sub(r"[\1]", line)
-
-
-def _is_abstention(answer: dict[str, Any]) -> bool:
-    return (answer.get("answer") or "").startswith(prompts.ABSTAIN)
+    refused = str(answer.get("reason") or "").startswith(REFUSED)
+    return "Not answered" if refused else "Not found in the reviews"

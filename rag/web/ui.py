@@ -11,10 +11,10 @@ from typing import Any
 import gradio as gr
 
 from rag import store
+from rag.answer.holder import EngineHolder, EngineLoading
 from rag.web.api import case_labels
-from rag.web.engines import EngineHolder, EngineLoading
 from rag.web.feedback import append_feedback, feedback_record
-from rag.web.sources import answer_markdown, escape_markdown, escape_text, sources_panel
+from rag.web.sources import answer_markdown, draft_markdown, escape_markdown, escape_text, sources_panel
 
 TITLE = "Serious Case Review answers"
 ALL_CASES = "All cases"
@@ -143,7 +143,7 @@ def _respond(holder: EngineHolder, question: str, case: str, turns: Turns, reque
         for event in events:
             if event["event"] == "delta":
                 streamed += event["text"]
-                messages[-1] = _assistant(answer_markdown({"answer": streamed}))
+                messages[-1] = _assistant(draft_markdown(streamed))
                 yield messages, gr.skip(), "", turns
             else:
                 answer = event["answer"].to_dict()

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from rag.answer.generate.base import GenerationError, Generator, MissingExtra
 
 if TYPE_CHECKING:
-    from rag.answer.engine import Engine
+    from rag.answer.evidence import EvidenceFinder
+    from rag.answer.extractive import ExtractiveAnswerer
     from rag.answer.generate.answerer import GenerativeAnswerer
     from rag.settings import GenerateSettings, Settings
 
@@ -33,9 +34,12 @@ def load_generator(settings: GenerateSettings) -> Generator:
     return importlib.import_module(BACKENDS[settings.backend]).build(settings)
 
 
-def load_generative(settings: Settings, engine: Engine) -> GenerativeAnswerer | None:
+def load_generative(
+    settings: Settings, fallback: ExtractiveAnswerer, evidence: EvidenceFinder
+) -> GenerativeAnswerer | None:
+    """None for the default extractive answers; else the generative answerer for the backend."""
     if settings.generate.backend == "extractive":
         return None
     from rag.answer.generate.answerer import GenerativeAnswerer
 
-    return GenerativeAnswerer(load_generator(settings.generate), engine, settings)
+    return GenerativeAnswerer(load_generator(settings.generate), fallback, evidence, settings)

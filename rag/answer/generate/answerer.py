@@ -6,61 +6,69 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rag import prompts
-from rag.answer.extractive import Chosen
+from rag.answer.base import notice
+from rag.answer.citations import Chosen
+from rag.answer.evidence import EvidenceFinder
+from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.generate.base import GenerationError, Generator, Message
 from rag.answer.generate.check import Checked, CheckResult, CitationChecker
+from rag.answer.render import render
 from rag.query import Query
 from rag.settings import Settings
-from rag.text import normalise_space
-from rag.types import Answer, Citation, Hit
-
-if TYPE_CHECKING:
-    from rag.answer.engine import Engine
+from rag.text import normalise_space, strip_markers
+from rag.types import Answer, AnswerPart, Citation, Hit, StreamEvent
 
 History = list[dict[str, str]]
-Event = dict[str, Any]
 
 HISTORY_TURNS = 6  # turns of conversation the condense prompt sees
 HISTORY_CHARS = 500  # of each earlier answer
-_MARKERS = re.compile(r"\s*\[\d+\]")
 
 
 class GenerativeAnswerer:
-    def __init__(self, generator: Generator, engine: Engine, settings: Settings):
+    """Writes the answer with an LLM from the passages the extractive answer was made from,
+    checks every citation, and falls back to the extractive answer."""
+
+    def __init__(
+        self, generator: Generator, fallback: ExtractiveAnswerer, evidence: EvidenceFinder, settings: Settings
+    ):
         self.generator = generator
-        self.engine = engine
+        self.name = generator.name
+        self.fallback = fallback
+        self.evidence = evidence
         self.settings = settings.generate
         self.max_sentences = settings.answer.max_sentences
         self.checker = CitationChecker(
-            engine.sentences,
-            engine.search.embedder,
+            fallback.chooser.sentences,
+            fallback.embedder,
             self.settings.check_min_overlap,
             self.settings.check_min_cosine,
         )
 
-    def answer(self, query: Query, extractive: Answer, turns: History | None) -> Answer:
-        """The checked generated answer, or `extractive` with a note when that is not possible."""
+    def answer(self, query: Query, hits: list[Hit]) -> Answer:
+        """The checked generated answer, or the extractive one with a note when that is not possible."""
+        extractive = self.fallback.answer(query, hits)
         if not extractive.retrieved:
             return extractive
         try:
-            question, hits = self._evidence(query, extractive, turns)
+            question, hits = self._evidence(query, extractive)
             draft = self.generator.chat(self.messages(question, self._shown(hits)))
         except GenerationError as exc:
             return self._failed(extractive, exc)
         return self._checked(query, extractive, hits, draft)
 
-    def stream(self, query: Query, extractive: Answer, turns: History | None) -> Iterator[Event]:
+    def stream(self, query: Query, hits: list[Hit]) -> Iterator[StreamEvent]:
         """The model's text as it writes ("delta" events), then the checked answer ("done")."""
+        extractive = self.fallback.answer(query, hits)
         if not extractive.retrieved:
             yield {"event": "delta", "text": extractive.answer}
             yield {"event": "done", "answer": extractive}
             return
         pieces: list[str] = []
         try:
-            question, hits = self._evidence(query, extractive, turns)
+            question, hits = self._evidence(query, extractive)
             for piece in self.generator.stream(self.messages(question, self._shown(hits))):
                 pieces.append(piece)
                 yield {"event": "delta", "text": piece}
@@ -81,13 +89,13 @@ class GenerativeAnswerer:
             {"role": "user", "content": prompts.GENERATE_USER.format(passages=passages, question=question)},
         ]
 
-    def _evidence(self, query: Query, extractive: Answer, turns: History | None) -> tuple[str, list[Hit]]:
+    def _evidence(self, query: Query, extractive: Answer) -> tuple[str, list[Hit]]:
         """The question the model answers and the retrieved passages. A follow-up is first
         rewritten to stand alone (one call to the model) and the passages retrieved again for it."""
-        if not turns:
+        if not query.history:
             return query.question, extractive.retrieved
-        question = self.condense(query.question, turns)
-        hits = self.engine.retrieve(replace(query, text=question)) if question != query.question else []
+        question = self.condense(query.question, query.history)
+        hits = self.evidence.find(replace(query, text=question)) if question != query.question else []
         return question, hits or extractive.retrieved
 
     def _shown(self, hits: list[Hit]) -> list[Hit]:
@@ -114,10 +122,11 @@ class GenerativeAnswerer:
         result = self.checker.check(draft, self._shown(hits))
         report = _report(result, draft)
         if result.kept:
-            text, citations = self._compose(result.kept)
+            parts, citations = self._compose(result.kept)
             return Answer(
                 question=query.question,
-                answer=text,
+                answer=render(parts, grouped=False),
+                parts=parts,
                 abstained=False,
                 generator=self.generator.name,
                 latency_ms=0.0,
@@ -130,6 +139,7 @@ class GenerativeAnswerer:
             return Answer(
                 question=query.question,
                 answer=prompts.ABSTAIN,
+                parts=[notice(prompts.ABSTAIN)],
                 abstained=True,
                 generator=self.generator.name,
                 latency_ms=0.0,
@@ -141,40 +151,54 @@ class GenerativeAnswerer:
             )
         return self._fallback(extractive, "no supported sentence", prompts.LLM_UNSUPPORTED, None, report)
 
-    def _compose(self, kept: list[Checked]) -> tuple[str, list[Citation]]:
-        """The kept sentences, line by line as the model wrote them, each followed by its
-        citations renumbered in reading order; one citation per distinct quoted sentence."""
+    def _compose(self, kept: list[Checked]) -> tuple[list[AnswerPart], list[Citation]]:
+        """The kept sentences, line by line as the model wrote them, each with its citations
+        renumbered in reading order; one citation per distinct quoted sentence."""
         numbers: dict[tuple[str, int], int] = {}
         citations: list[Citation] = []
-        lines: dict[int, tuple[bool, list[str]]] = {}
+        parts: list[AnswerPart] = []
         for checked in kept:
-            marks = []
+            cited = []
             for support in checked.supports:
                 key = (support.hit.passage.id, support.unit.start)
                 if key not in numbers:
                     numbers[key] = len(numbers) + 1
                     chosen = Chosen(support.hit, support.unit, support.cosine)
-                    citations.append(self.engine.cite(numbers[key], chosen))
-                marks.append(f"[{numbers[key]}]")
+                    citations.append(self.fallback.cite(numbers[key], chosen))
+                cited.append(numbers[key])
             sentence = checked.sentence
-            _, parts = lines.setdefault(sentence.line, (sentence.bullet, []))
-            parts.append(f"{sentence.claim} {' '.join(dict.fromkeys(marks))}")
-        text = "\n".join(("- " if bullet else "") + " ".join(parts) for bullet, parts in lines.values())
-        return text, citations
+            review = checked.supports[0].hit.passage.case if checked.supports else ""
+            numbers_cited = tuple(dict.fromkeys(cited))
+            parts.append(AnswerPart(review, sentence.claim, numbers_cited, sentence.line, sentence.bullet))
+        return _in_line_order(parts), citations
 
     def _failed(self, extractive: Answer, error: GenerationError) -> Answer:
         return self._fallback(extractive, error.kind.replace("_", " "), error.notice, str(error))
 
     def _fallback(
-        self, extractive: Answer, why: str, notice: str, error: str | None, report: dict | None = None
+        self, extractive: Answer, why: str, notice_text: str, error: str | None, report: dict | None = None
     ) -> Answer:
         """The extractive answer with one sentence saying why it is not a generated one; an
         abstention keeps its sentinel sentence first."""
-        text = (
-            f"{extractive.answer}\n\n{notice}" if extractive.abstained else f"{notice}\n\n{extractive.answer}"
-        )
+        lines = [p.line for p in extractive.parts] or [0]
+        if extractive.abstained:
+            parts = [*extractive.parts, notice(notice_text, max(lines) + 1)]
+        else:
+            parts = [notice(notice_text, min(lines) - 1), *extractive.parts]
         check = {**(report or _report(None, None)), "fell_back": True, "error": error}
-        return replace(extractive, answer=text, generator=f"extractive (fallback: {why})", check=check)
+        return replace(
+            extractive,
+            answer=render(parts, extractive.grouped),
+            parts=parts,
+            generator=f"extractive (fallback: {why})",
+            check=check,
+        )
+
+
+def _in_line_order(parts: list[AnswerPart]) -> list[AnswerPart]:
+    """Parts with the statements of each line together, lines in the order they first appear."""
+    order = list(dict.fromkeys(p.line for p in parts))
+    return [p for line in order for p in parts if p.line == line]
 
 
 def _report(result: CheckResult | None, draft: str | None) -> dict[str, Any]:
@@ -200,7 +224,7 @@ def _passage_block(n: int, hit: Hit) -> str:
 
 
 def _brief(text: str) -> str:
-    text = normalise_space(_MARKERS.sub("", text))
+    text = normalise_space(strip_markers(text))
     return text if len(text) <= HISTORY_CHARS else text[:HISTORY_CHARS].rsplit(" ", 1)[0] + " ..."
 
 

@@ -24,9 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from rag.rerank import stem_set
 from rag.retrieve.sentences import SentenceIndex, Unit
-from rag.text import normalise_space, sentence_spans, strip_bullet
+from rag.text import match_stems, normalise_space, sentence_spans, strip_bullet
 from rag.types import Hit
 
 _MARKER = re.compile(r"\s*\[(?:passages?\s*)?(\d+(?:\s*(?:,|;|-|–|and)\s*\d+)*)\]", re.I)
@@ -150,7 +149,7 @@ class CitationChecker:
         if not supports:
             return "cites no passage that supports it"
         evidence = " ".join(_evidence(s.hit, self.sentences) for s in supports)
-        overlap = _coverage(stem_set(sentence.claim), stem_set(evidence))
+        overlap = _coverage(match_stems(sentence.claim), match_stems(evidence))
         if overlap < self.min_overlap:
             return f"its words are not in the cited passages (overlap {overlap:.2f} < {self.min_overlap})"
         missing = _numbers(sentence.claim) - _numbers(evidence)
@@ -164,11 +163,11 @@ class CitationChecker:
         units = [u for u in self.sentences.units(hit.passage) if not INSTRUCTION.search(u.text)]
         if not units:
             return None
-        claim_stems = stem_set(claim)
+        claim_stems = match_stems(claim)
         cosines = self._cosines(units, vector)
-        fit = [c + _coverage(claim_stems, stem_set(u.text)) for c, u in zip(cosines, units, strict=True)]
+        fit = [c + _coverage(claim_stems, match_stems(u.text)) for c, u in zip(cosines, units, strict=True)]
         best = max(range(len(units)), key=fit.__getitem__)
-        overlap = _coverage(claim_stems, stem_set(_evidence(hit, self.sentences)))
+        overlap = _coverage(claim_stems, match_stems(_evidence(hit, self.sentences)))
         return Support(n, hit, units[best], overlap, max(cosines))
 
     def _cosines(self, units: list[Unit], vector: np.ndarray) -> list[float]:

@@ -1,0 +1,41 @@
+"""Citations: a chosen sentence of a passage becomes citation [n], with the quote's offsets
+in the document's cleaned text (what the reading page highlights)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rag.retrieve.sentences import Unit
+from rag.types import Citation, Document, Hit
+
+
+@dataclass
+class Chosen:
+    """A sentence chosen to quote, with the passage it is from and its score."""
+
+    hit: Hit
+    unit: Unit
+    score: float
+
+
+def cite(n: int, chosen: Chosen, document: Document | None) -> Citation:
+    """Citation [n] for a chosen sentence; the quote is always exact passage text."""
+    passage, unit = chosen.hit.passage, chosen.unit
+    start = document.text.find(unit.quote, passage.start) if document is not None else -1
+    if start < 0:
+        start = passage.start + unit.start  # best effort: the passage offsets are still right
+    return Citation(
+        n=n,
+        doc_id=passage.doc_id,
+        title=passage.title,
+        case=passage.case,
+        page=passage.page,
+        section=passage.section,
+        paragraph=passage.paragraph,
+        quote=unit.quote,
+        text=passage.text,
+        start=start,
+        end=start + len(unit.quote),
+        score=chosen.score,
+        passage_id=passage.id,
+    )

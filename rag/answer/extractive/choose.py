@@ -1,0 +1,211 @@
+"""Choosing the sentences to quote: score every sentence of the top passages, then pick
+by maximal marginal relevance within the sentence and word budgets, per case for questions
+across reviews; or decide that the evidence does not answer the question.
+
+Sentence choice is the hard half of answering from these reviews. A sentence scores by
+its similarity to the question *without the case name* (the name routes, it does not
+describe the topic), the topic words it contains, words typical of what is asked (a
+failure, a recommendation, a lesson, a date) and the rank of its passage.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag import prompts
+from rag.answer.citations import Chosen
+from rag.answer.extractive.scoring import (
+    CUES,
+    DETAILS,
+    SECTION_REF,
+    coverage,
+    has_number,
+    section_fit,
+    shape_penalty,
+)
+from rag.query import Query
+from rag.retrieve.sentences import SentenceIndex
+from rag.settings import AnswerSettings
+from rag.text import match_stems
+from rag.types import Hit, Passage
+
+
+@dataclass
+class Draft:
+    """What the answerer decided, before it is turned into an `Answer`."""
+
+    chosen: list[Chosen]
+    abstain: str | None = None  # the wording to show instead, when abstaining
+    reason: str = ""
+
+
+class SentenceChooser:
+    """Decides which sentences of the retrieved passages answer a question."""
+
+    def __init__(self, sentences: SentenceIndex, settings: AnswerSettings, passages: dict[str, Passage]):
+        self.sentences = sentences
+        self.settings = settings
+        self.passages = passages
+        self._vocabulary: set[str] | None = None
+
+    def draft(self, query: Query, topic_vector: np.ndarray, hits: list[Hit]) -> Draft:
+        """Choose the sentences to quote, or say why not."""
+        top = hits[: self.settings.passages if not query.cross_case else len(hits)]
+        scored = self._score_units(query, topic_vector, top)
+        if not scored:
+            return Draft([], prompts.ABSTAIN_WEAK_EVIDENCE, "no passages")
+        best = max(c.score for c in scored)
+        if best < self.settings.abstain_below:
+            return Draft([], prompts.ABSTAIN_WEAK_EVIDENCE, f"weak evidence (best {best:.2f})")
+        if self._off_topic(query, topic_vector, scored):
+            return Draft([], prompts.ABSTAIN_WEAK_EVIDENCE, "off topic: words not in the reviews")
+        chosen = self._select_cross_case(scored, best) if query.cross_case else self._select(scored)
+        missing = self._missing_detail(query, scored, chosen)
+        if missing:
+            what = prompts.DETAIL_NAMES.get(missing, missing)
+            return Draft([], prompts.ABSTAIN_MISSING_DETAIL.format(what=what), f"missing detail: {missing}")
+        return Draft(chosen)
+
+    def _off_topic(self, query: Query, topic_vector: np.ndarray, scored: list[Chosen]) -> bool:
+        """Most of the question's topic words never occur in the collection and no sentence is
+        close in meaning: a question about something the reviews do not cover ("climate
+        change", "knife crime"), however well its other words match."""
+        topic = match_stems(" ".join(query.topic_words))
+        if not topic:
+            return False
+        known = len(topic & self.vocabulary()) / len(topic)
+        closest = max(float(c.unit.vector @ topic_vector) for c in scored)
+        return known < self.settings.known_words_below and closest < self.settings.off_topic_cosine
+
+    def vocabulary(self) -> set[str]:
+        """Word stems of the whole collection (built once)."""
+        if self._vocabulary is None:
+            words: set[str] = set()
+            for passage in self.passages.values():
+                words |= match_stems(f"{passage.section} {passage.text}")
+            self._vocabulary = words
+        return self._vocabulary
+
+    # --- scoring ---------------------------------------------------------------------
+
+    def _score_units(self, query: Query, topic_vector: np.ndarray, hits: list[Hit]) -> list[Chosen]:
+        self.sentences.prepare([h.passage for h in hits])
+        topic = match_stems(" ".join(query.topic_words))
+        cue = CUES.get(query.intent)
+        s = self.settings
+        out = []
+        for rank, hit in enumerate(hits):
+            prior = 1.0 / (1.0 + rank / 3.0)
+            # A heading says what every sentence under it is about ("4. Childminder's
+            # consultation with MASH"), even those that do not repeat its words.
+            heading = coverage(topic, hit.passage.section) * s.heading_share
+            for unit in self.sentences.units(hit.passage):
+                dense = float(unit.vector @ topic_vector)
+                lexical = max(coverage(topic, unit.text), heading)
+                cue_hit = 1.0 if cue is not None and cue.search(unit.text) else 0.0
+                fit = section_fit(query.intent, hit.passage.section)
+                score = (
+                    s.dense_weight * dense
+                    + s.lexical_weight * lexical
+                    + s.cue_weight * cue_hit
+                    + s.passage_weight * prior
+                    + s.section_weight * fit
+                )
+                out.append(Chosen(hit, unit, score * shape_penalty(unit)))
+        return out
+
+    # --- selection ---------------------------------------------------------------------
+
+    def _select(self, scored: list[Chosen], limit: int | None = None) -> list[Chosen]:
+        """Maximal marginal relevance within the sentence and word budgets; a sentence right
+        after a chosen one ("This view was not challenged") gets a small bonus, since the
+        reviews often make one point over two sentences."""
+        s = self.settings
+        limit = limit or s.max_sentences
+        pool = sorted(scored, key=lambda c: -c.score)[:60]
+        chosen: list[Chosen] = []
+        words = 0
+        while pool and len(chosen) < limit:
+            picked = self._next(pool, chosen)
+            if picked is None:
+                break
+            cand, value = pool.pop(picked[0]), picked[1]
+            if chosen and value < s.relative_floor * chosen[0].score:
+                break
+            if chosen and words + cand.unit.words > s.max_words:
+                continue  # too long for what is left of the budget; a shorter one may fit
+            chosen.append(cand)
+            words += cand.unit.words
+        return chosen
+
+    def _next(self, pool: list[Chosen], chosen: list[Chosen]) -> tuple[int, float] | None:
+        s = self.settings
+        best: tuple[int, float] | None = None
+        for i, cand in enumerate(pool):
+            similarity = max((float(cand.unit.vector @ c.unit.vector) for c in chosen), default=0.0)
+            if similarity >= s.duplicate_cosine:
+                continue
+            value = cand.score - s.diversity * max(0.0, similarity - 0.5)
+            if any(_follows(cand, c) for c in chosen):
+                value += s.neighbour_bonus
+            if best is None or value > best[1]:
+                best = (i, value)
+        return best
+
+    def _select_cross_case(self, scored: list[Chosen], best: float) -> list[Chosen]:
+        by_case: dict[str, list[Chosen]] = defaultdict(list)
+        for c in scored:
+            by_case[c.hit.passage.case].append(c)
+        floor = max(self.settings.abstain_below, self.settings.case_floor * best)
+        ranked = sorted(by_case.values(), key=lambda units: -max(u.score for u in units))
+        chosen: list[Chosen] = []
+        for units in ranked[: self.settings.max_cases]:
+            if max(u.score for u in units) >= floor:
+                chosen.extend(self._select(units, self.settings.per_case_sentences))
+        return chosen
+
+    def _missing_detail(self, query: Query, scored: list[Chosen], chosen: list[Chosen]) -> str | None:
+        """The kind of detail the question asks for (an age, a sentence length...) must be in
+        the quoted evidence; questions asking for a plausible detail the review never gives
+        score as high as real ones, so similarity alone cannot catch them."""
+        ref = SECTION_REF.search(query.question)
+        if ref and not any(has_number(c.hit.passage, ref.group(1)) for c in scored):
+            return f"section {ref.group(1)}"
+        if query.expects is None:
+            return None
+        pattern = DETAILS[query.expects]
+        # The detail must sit in a sentence about the question's topic, not anywhere at all.
+        floor = self.settings.relative_floor * max(c.score for c in scored)
+        with_detail = [c for c in scored if pattern.search(c.unit.text) and c.score >= floor]
+        if not with_detail:
+            return query.expects
+        best = max(with_detail, key=lambda c: c.score)
+        if best not in chosen:
+            chosen.insert(0, best)
+        return None
+
+
+def order_for_reading(chosen: list[Chosen], case_order: list[str]) -> list[list[Chosen]]:
+    """Group per case (cases in `case_order`), each group in document order."""
+    groups: dict[str, list[Chosen]] = defaultdict(list)
+    for c in chosen:
+        groups[c.hit.passage.case].append(c)
+    ordered = [case for case in case_order if case in groups]
+    ordered += [case for case in groups if case not in ordered]
+    return [
+        sorted(groups[case], key=lambda c: (c.hit.passage.doc_id, c.hit.passage.start, c.unit.start))
+        for case in ordered
+    ]
+
+
+def _follows(candidate: Chosen, chosen: Chosen) -> bool:
+    """Whether `candidate` is the sentence right after `chosen` in the same passage."""
+    if candidate.hit.passage.id != chosen.hit.passage.id:
+        return False
+    gap = candidate.hit.passage.text[chosen.unit.end : candidate.unit.start]
+    return 0 <= candidate.unit.start - chosen.unit.end <= 3 and not gap.strip()
+
+

@@ -1,0 +1,121 @@
+"""What makes a sentence a good answer to a kind of question: cue words, section fit,
+detail patterns and shape. Pure functions over text, so each rule is testable alone."""
+
+from __future__ import annotations
+
+import re
+
+from rag.retrieve.sentences import Unit
+from rag.text import match_stems
+from rag.types import Passage
+
+CUES: dict[str, re.Pattern[str]] = {
+    "what_went_wrong": re.compile(
+        r"\b(not|no|never|lack|lacked|failed|failure|missed|ineffective|not effective|delay|"
+        r"delayed|unable|incomplete|without|limited|different|difficult|difficulty|wrong|poor|"
+        r"should have|did not|was not|were not|inconsistent|erroneously|risk|risks|concern)\b",
+        re.I,
+    ),
+    "recommendation": re.compile(
+        r"\b(recommend\w*|should|ensure|must|to request|assurance|review of|is undertaken|"
+        r"that the|board to)\b",
+        re.I,
+    ),
+    "learning": re.compile(
+        r"\b(learning|lesson\w*|important|importance|need to|needs to|must|should|ensure|"
+        r"practitioners|professionals need)\b",
+        re.I,
+    ),
+    "timeline": re.compile(
+        r"\b(19|20)\d\d\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(later|"
+        r"before|after|subsequently|days?|weeks?|months?)\b",
+        re.I,
+    ),
+}
+DETAILS: dict[str, re.Pattern[str]] = {
+    "age": re.compile(
+        r"\b\d+[- ](?:year|month|week|day)s?[- ]old\b|\baged? \d+|"
+        r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten)[- ](?:year|month|week)s?[- ]old\b",
+        re.I,
+    ),
+    "date": re.compile(
+        r"\bborn\b.*\b(?:\d{1,2}(?:st|nd|rd|th)? )?(?:january|february|march|april|may|june|"
+        r"july|august|september|october|november|december)\b",
+        re.I,
+    ),
+    "sentence": re.compile(
+        r"\b(?:\d+|[a-z]+-[a-z]+|one|two|three|four|five|six|seven|eight|nine|ten|"
+        r"twelve|eighteen|twenty)\s+(?:months?|years?)\b.*\b(?:jail|prison|custody|"
+        r"parole|sentence)|\b(?:jail|prison|custody|sentenced to)\b.*\b\d+\s+(?:months?|years?)",
+        re.I,
+    ),
+    "outcome": re.compile(r"\b(?:convicted|charged|acquitted|found guilty|pleaded|cautioned)\b", re.I),
+    "condition": re.compile(r"\bdiagnosed with\b|\bsyndrome\b|\bdisorder\b|\bdisease\b", re.I),
+    "name": re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr)\.? [A-Z][a-z]+\b"),
+}
+_URL = re.compile(r"https?://\S+|www\.\S+")
+SECTION_REF = re.compile(r"\b(?:section|paragraph|para)\s+(\d+(?:\.\d+)*)", re.I)
+
+
+def shape_penalty(unit: Unit) -> float:
+    """Fragments (titles, verbless slide lines of a few words) are poor answers on their own."""
+    ends_sentence = unit.text.rstrip().endswith((".", "?", "!", '"', "”", "’", ")"))
+    if _URL.search(unit.text) and len(_URL.sub("", unit.text).split()) < 5:
+        return 0.1  # a list of links
+    if is_agenda(unit.quote):
+        return 0.6
+    if unit.text[:1].islower():
+        return 0.6  # a fragment: text cut out of a column or table
+    if unit.text.rstrip().endswith(":"):
+        return 0.5  # a lead-in whose list is not in this passage
+    if unit.words < 5 and not ends_sentence:
+        return 0.3  # a heading
+    if unit.words < 9 and not ends_sentence:
+        return 0.6
+    return 1.0
+
+
+def is_agenda(quote: str) -> bool:
+    """A lead-in followed by a list of short topic names ("The SCR Panel focused on: Cross
+    border working; consultation and referral processes; ...") names topics, it does not
+    say anything about them."""
+    lines = [line.strip() for line in quote.split("\n") if line.strip()]
+    items = lines[1:]
+    if len(items) < 2 or not lines[0].endswith((":", "–", "-")):
+        return False
+    return all(len(item.split()) <= 14 and not item.endswith(".") for item in items)
+
+
+# Sections that usually hold what each kind of question asks for (slide and heading titles).
+_SECTION_FITS = {
+    "recommendation": re.compile(r"recommend|response|action", re.I),
+    "what_went_wrong": re.compile(
+        r"analysis|appraisal|issues|lessons|learning|summary|findings|"
+        r"history|conclusion|complicating",
+        re.I,
+    ),
+    "learning": re.compile(r"learning|lesson|issues|conclusion|practice", re.I),
+    "timeline": re.compile(r"history|chronolog|case|background|story|summary", re.I),
+}
+
+
+def section_fit(intent: str, section: str) -> float:
+    """+1 when the passage's section suits the question, -1 when it is a recommendations
+    section answering a question that is not about recommendations."""
+    fits = _SECTION_FITS.get(intent)
+    if fits is not None and fits.search(section):
+        return 1.0
+    if intent != "recommendation" and _SECTION_FITS["recommendation"].search(section):
+        return -1.0
+    return 0.0
+
+
+def coverage(topic: set[str], text: str) -> float:
+    return len(topic & match_stems(text)) / len(topic) if topic else 0.0
+
+
+def has_number(passage: Passage, number: str) -> bool:
+    return bool(
+        (passage.paragraph and passage.paragraph.startswith(number))
+        or re.search(rf"(^|> ){re.escape(number)}\b", passage.section)
+    )
