@@ -20,7 +20,7 @@ from rag.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
-FIXTURE_PDFS = ROOT.parent / "shared" / "fixtures" / "pdfs"
+FIXTURE_PDFS = ROOT / "tests" / "data" / "pdfs"  # provenance and licences: tests/data/README.md
 _TOKEN = re.compile(r"[a-z0-9]+")
 
 
