@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rag.text import QUESTION_STOPWORDS as STOPWORDS
 from rag.text import words
 
 Intent = str  # "what_went_wrong" | "recommendation" | "learning" | "timeline" | "factual"
@@ -41,25 +42,6 @@ class Query:
     topic_words: list[str] = field(default_factory=list)
     history: list[dict[str, str]] = field(default_factory=list)  # earlier {role, content} turns
 
-
-def _word_set(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-# Question words, framing words and case vocabulary: none of them says what a question is about.
-STOPWORDS = _word_set(
-    """
-    a an the and or but if of to in on at by for with from about as into over after before is
-    are was were be been being do does did done have has had having can could should would may
-    might must will shall what which who whom whose when where why how that this these those
-    there their they them it its he she his her him we our you your i me my not no nor so than
-    too very just also any all each some such more most other only own same both either neither
-    case cases child children review reviews serious scr scrs tell say says said find found
-    please give list show explain describe summarise summarize happen happened went go wrong
-    did does document documents report reports mention mentions according talk talks timeline
-    sequence events themselves yes didn't isn't wasn't doesn't don't put down one
-    """
-)
 
 _LABEL = re.compile(r"\b(child|case|baby)\s+([a-z])\b", re.IGNORECASE)
 _PLACE_REVIEW = re.compile(r"\bthe ([A-Z][a-z]+) (?:review|scr|case|report|one)\b")

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -253,6 +253,13 @@ class Settings(BaseSettings):
         toml_path = os.environ.get("RAG_CONFIG", "rag.toml")
         toml = TomlConfigSettingsSource(settings_cls, toml_file=toml_path)
         return (init_settings, env_settings, toml)
+
+    @model_validator(mode="after")
+    def _root_path_from_environment(self) -> Settings:
+        # RAG_ROOT_PATH is the name reverse-proxy set-ups know (uvicorn, gradio use it too).
+        if not self.serve.root_path and os.environ.get("RAG_ROOT_PATH"):
+            self.serve = self.serve.model_copy(update={"root_path": os.environ["RAG_ROOT_PATH"]})
+        return self
 
     @property
     def catalog_path(self) -> Path:

@@ -105,7 +105,12 @@ def normalise_space(text: str) -> str:
     return " ".join(text.split())
 
 
-_BULLET_LINE = re.compile(r"^\s*(?:[-*+•▪◦●■➢►]|\(?[a-z]\)|\d+\))\s+")
+# A list item's mark: a bullet character, "a)" / "(a)", or "1)".
+BULLET = r"(?:[-*+•▪◦●■➢►]|\(?[a-z]\)|\d+\))"
+BULLET_LINE = re.compile(rf"^\s*{BULLET}\s+")
+ITEM_START = re.compile(rf"\n(?=\s*{BULLET}\s)")  # where the next list item of a quote starts
+# A numbered paragraph's number ("4.1.17 "), which citations carry separately.
+PARAGRAPH_NUMBER = re.compile(r"^\s*(?:[-*•]\s+)?\d{1,2}(?:\.\d{1,3}){1,3}\.?\s+(?=\S)")
 
 
 _DATED_ENTRY = re.compile(
@@ -150,7 +155,7 @@ def _line_groups(text: str) -> list[tuple[int, int]]:
 def _breaks_before(line: str, nxt: str) -> bool:
     if not nxt.strip() or not line.strip():
         return True
-    if _BULLET_LINE.match(nxt):
+    if BULLET_LINE.match(nxt):
         return True
     stripped = line.rstrip()
     if stripped.endswith((":", ".", "?", "!", "”", '"', "’")) and nxt.lstrip()[:1].isupper():
@@ -160,7 +165,30 @@ def _breaks_before(line: str, nxt: str) -> bool:
 
 
 def strip_bullet(text: str) -> str:
-    return _BULLET_LINE.sub("", text, count=1)
+    return BULLET_LINE.sub("", text, count=1)
+
+
+# --- stopwords ---------------------------------------------------------------------------
+
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Question words, framing words and case vocabulary: none of them says what a question is about.
+QUESTION_STOPWORDS = _word_set(
+    """
+    a an the and or but if of to in on at by for with from about as into over after before is
+    are was were be been being do does did done have has had having can could should would may
+    might must will shall what which who whom whose when where why how that this these those
+    there their they them it its he she his her him we our you your i me my not no nor so than
+    too very just also any all each some such more most other only own same both either neither
+    case cases child children review reviews serious scr scrs tell say says said find found
+    please give list show explain describe summarise summarize happen happened went go wrong did
+    does document documents report reports mention mentions according talk talks timeline
+    sequence events themselves yes didn't isn't wasn't doesn't don't put down one
+    """
+)
 
 
 # --- stems ------------------------------------------------------------------------------

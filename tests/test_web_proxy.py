@@ -31,11 +31,16 @@ needs_nginx = pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx not ins
 
 
 def test_public_root_comes_from_settings_or_rag_root_path(monkeypatch):
+    from rag.settings import load_settings
+
     monkeypatch.setenv("RAG_ROOT_PATH", "scr/")
-    assert public_root(ServeSettings()) == "/scr"
-    assert public_root(ServeSettings(root_path="/other/")) == "/other"
+    assert public_root(load_settings().serve) == "/scr"
+    monkeypatch.setenv("RAG_SERVE__ROOT_PATH", "/other/")
+    assert public_root(load_settings().serve) == "/other"
     monkeypatch.delenv("RAG_ROOT_PATH")
-    assert public_root(ServeSettings()) == ""
+    monkeypatch.delenv("RAG_SERVE__ROOT_PATH")
+    assert public_root(load_settings().serve) == ""
+    assert public_root(ServeSettings(root_path="/x/")) == "/x"
 
 
 def test_rag_serve_applies_its_options(monkeypatch, tmp_path):

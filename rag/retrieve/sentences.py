@@ -13,12 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.embed import Embedder
-from rag.text import normalise_space, strip_bullet, unit_spans
+from rag.text import BULLET_LINE, PARAGRAPH_NUMBER, normalise_space, strip_bullet, unit_spans
 from rag.types import Passage
 
 _LEAD_IN = re.compile(r"[:–-]\s*$")
-_ITEM = re.compile(r"^\s*(?:[-*+•▪◦●■➢►]|\(?[a-z]\)|\d+\))\s+")
-_PARAGRAPH_NUMBER = re.compile(r"^\s*(?:[-*•]\s+)?\d{1,2}(?:\.\d{1,3}){1,3}\.?\s+(?=\S)")
 MAX_LIST_WORDS = 90
 
 
@@ -80,12 +78,13 @@ def group_units(text: str) -> list[tuple[int, int, bool]]:
     i = 0
     while i < len(spans):
         a, b = spans[i]
-        is_item = bool(_ITEM.match(text[a:b]))
-        if _LEAD_IN.search(text[a:b]) and i + 1 < len(spans) and _ITEM.match(text[slice(*spans[i + 1])]):
+        is_item = bool(BULLET_LINE.match(text[a:b]))
+        next_is_item = i + 1 < len(spans) and BULLET_LINE.match(text[slice(*spans[i + 1])])
+        if _LEAD_IN.search(text[a:b]) and next_is_item:
             j = i + 1
             while (
                 j < len(spans)
-                and _ITEM.match(text[slice(*spans[j])])
+                and BULLET_LINE.match(text[slice(*spans[j])])
                 and len(text[a : spans[j][1]].split()) <= MAX_LIST_WORDS
             ):
                 j += 1
@@ -93,8 +92,8 @@ def group_units(text: str) -> list[tuple[int, int, bool]]:
             i = j
             continue
         if is_item:
-            a += len(_ITEM.match(text[a:b]).group())  # quote the item, not its bullet
-        if number := _PARAGRAPH_NUMBER.match(text[a:b]):
+            a += len(BULLET_LINE.match(text[a:b]).group())  # quote the item, not its bullet
+        if number := PARAGRAPH_NUMBER.match(text[a:b]):
             a += len(number.group())  # the citation carries the paragraph number already
         out.append((a, b, is_item))
         i += 1
@@ -104,7 +103,7 @@ def group_units(text: str) -> list[tuple[int, int, bool]]:
 def readable(quote: str) -> str:
     """A quote as it reads in an answer: list items joined with semicolons."""
     lines = [strip_bullet(line).strip() for line in quote.split("\n") if line.strip()]
-    if len(lines) > 1 and any(_ITEM.match(line) for line in quote.split("\n")):
+    if len(lines) > 1 and any(BULLET_LINE.match(line) for line in quote.split("\n")):
         head, items = lines[0], lines[1:]
         items = [item.rstrip(" .;,") for item in items]
         return normalise_space(f"{head} {'; '.join(items)}")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -11,9 +9,8 @@ from rag.settings import ServeSettings
 
 
 def public_root(serve: ServeSettings) -> str:
-    """The public path prefix ('' or '/scr'): serve.root_path, else RAG_ROOT_PATH."""
-    root = serve.root_path or os.environ.get("RAG_ROOT_PATH", "")
-    root = "/" + root.strip().strip("/")
+    """The public path prefix ('' or '/scr'), from serve.root_path (or RAG_ROOT_PATH)."""
+    root = "/" + serve.root_path.strip().strip("/")
     return "" if root == "/" else root
 
 

@@ -25,14 +25,13 @@ from typing import Any
 import numpy as np
 
 from rag.retrieve.sentences import SentenceIndex, Unit
-from rag.text import match_stems, normalise_space, sentence_spans, strip_bullet
+from rag.text import ITEM_START, match_stems, normalise_space, sentence_spans, strip_bullet
 from rag.types import Hit
 
 _MARKER = re.compile(r"\s*\[(?:passages?\s*)?(\d+(?:\s*(?:,|;|-|–|and)\s*\d+)*)\]", re.I)
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[(?:passages?\s*)?\d+(?:\s*(?:,|;|-|–|and)\s*\d+)*\])+", re.I)
 _GLUED_MARKER = re.compile(r"([.!?])(\[(?:passages?\s*)?\d)", re.I)
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
-_ITEM_START = re.compile(r"\n(?=\s*(?:[-*+•▪◦●■➢►]|\(?[a-z]\)|\d+\))\s)")
 _HEADING = re.compile(r"^\s*#+\s*")
 _THINKING = re.compile(r"<think>.*?(?:</think>|$)", re.S | re.I)
 _ABSTAIN = re.compile(r"^\W*the reviews in this collection (?:don[’']?t|do not) say\b", re.I)
@@ -217,7 +216,7 @@ def _cited(text: str) -> list[int]:
 
 def _list_items(quote: str) -> list[str]:
     """The items of a quoted list (each with its wrapped lines), or [] for a plain sentence."""
-    parts = [normalise_space(strip_bullet(p.strip())) for p in _ITEM_START.split(quote)]
+    parts = [normalise_space(strip_bullet(p.strip())) for p in ITEM_START.split(quote)]
     parts = [p for p in parts if p]
     return parts if len(parts) > 1 else []
 
