@@ -8,7 +8,7 @@ import pytest
 
 from rag.cli import main
 from rag.eval.feedback import candidate_id, feedback_to_gold
-from rag.eval.score import GoldError, load_gold
+from rag.eval.gold import GoldError, load_gold
 
 QUOTE = "The childminder phoned the MASH for an anonymous consultation."
 

@@ -7,15 +7,13 @@ import random
 
 import pytest
 
+from rag.eval.gold import GoldError, GoldItem, load_gold
 from rag.eval.metrics import ThresholdError, check, ir_measures_check, load_thresholds
 from rag.eval.score import (
     BUDGET_KEY,
-    GoldError,
-    GoldItem,
     budget_texts,
     by_case,
     contains,
-    load_gold,
     score_item,
     summarise,
 )
@@ -87,7 +85,7 @@ def test_word_budget_cuts_the_retrieved_list_after_500_words():
 
 
 def test_worked_example_of_every_per_item_metric():
-    row = score_item(item(), answer())
+    row = score_item(item(), answer()).to_dict()  # as written to scores.jsonl
     assert row["first_hit"] == 2 and row["rr"] == 0.5
     assert [row[f"hit@{k}"] for k in (1, 3, 5, 10)] == [0.0, 1.0, 1.0, 1.0]
     # Q1 is in p2 (rank 2), Q2 in p4 (rank 4).
@@ -103,6 +101,20 @@ def test_worked_example_of_every_per_item_metric():
     assert row["relevant_ranks"] == [2, 4] and row["retrieved_ids"] == ["p1", "p2", "p3", "p4"]
 
 
+def test_scores_jsonl_rows_keep_their_keys_and_order():
+    scores = score_item(item(), answer(error="RuntimeError: x"))
+    assert list(scores.to_dict()) == [
+        *("id", "category", "cases", "answerable", "abstained", "latency_ms"),
+        *("citations", "cited_words", "answer_words", "error", "first_hit", "rr"),
+        *("retrieved_ids", "relevant_ranks", "hit@1", "evidence_recall@1", "hit@3", "evidence_recall@3"),
+        *("hit@5", "evidence_recall@5", "hit@10", "evidence_recall@10", BUDGET_KEY),
+        *("citation_recall", "citation_precision", "key_points", "quality"),
+    ]
+    assert scores.error == "RuntimeError: x" and scores.quality == 0.0
+    declined = score_item(item(answerable=False, evidence=[]), answer(abstained=True, citations=[]))
+    assert list(declined.to_dict())[-2:] == ["answer_words", "quality"] and declined.retrieval is None
+
+
 def test_evidence_is_matched_by_quote_text_whatever_the_document_is_called():
     renamed = item(evidence=[{"doc": "some-other-name.pdf", "quote": Q1}, {"doc": "x", "quote": Q2}])
     assert score_item(renamed, answer()) == score_item(item(), answer())
@@ -110,10 +122,10 @@ def test_evidence_is_matched_by_quote_text_whatever_the_document_is_called():
 
 def test_unanswerable_and_abstained_items():
     declined = score_item(item(answerable=False, evidence=[]), answer(abstained=True, citations=[]))
-    assert declined["quality"] == 1.0 and "rr" not in declined and "citation_precision" not in declined
+    assert declined.quality == 1.0 and declined.retrieval is None and declined.citation_precision is None
     wrongly = score_item(item(), answer(abstained=True, citations=[], answer="The reviews don't say."))
-    assert wrongly["quality"] == 0.0 and wrongly["citation_recall"] == 0.0
-    assert "citation_precision" not in wrongly  # no citations: precision is undefined, not 0
+    assert wrongly.quality == 0.0 and wrongly.citation_recall == 0.0
+    assert wrongly.citation_precision is None  # no citations: precision is undefined, not 0
 
 
 def test_summary_worked_example():

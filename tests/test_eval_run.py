@@ -9,7 +9,7 @@ import pytest
 
 from rag.cli import main
 from rag.eval import run as eval_run
-from rag.eval.score import GoldItem
+from rag.eval.gold import GoldItem
 from rag.ingest import ingest
 from rag.types import Answer
 

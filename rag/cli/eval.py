@@ -62,8 +62,8 @@ def run_eval(args: argparse.Namespace) -> int:
     if args.from_feedback or args.out_gold:
         return _run_feedback(args)
     from rag.eval import run as eval_run
+    from rag.eval.gold import GoldError
     from rag.eval.metrics import ThresholdError, load_thresholds
-    from rag.eval.score import GoldError
     from rag.store import IndexMissing
 
     gold = _default(args.gold, "eval/gold.jsonl")

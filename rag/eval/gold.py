@@ -3,18 +3,16 @@ file, the line and the field."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from rag.eval.jsonl import read_jsonl
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True)
-
-    def __getitem__(self, key: str) -> Any:  # older scripts read evidence as dicts
-        return getattr(self, key)
 
 
 class Evidence(_Strict):
@@ -60,18 +58,14 @@ class GoldError(ValueError):
 def load_gold(path: Path) -> list[GoldItem]:
     """Read and validate a gold JSONL file; raises GoldError listing every bad line."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        lines = read_jsonl(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise GoldError([f"{path}: cannot read the gold file ({exc})"]) from exc
     items, problems, seen = [], [], {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})")
+    for line in lines:
+        where, data = f"{path}:{line.number}", line.value
+        if line.error:
+            problems.append(f"{where}: {line.error}")
             continue
         if not isinstance(data, dict):
             problems.append(f"{where}: expected a JSON object, got {type(data).__name__}")
@@ -83,7 +77,7 @@ def load_gold(path: Path) -> list[GoldItem]:
             continue
         if item.id in seen:
             problems.append(f"{where}: field 'id': {item.id!r} already used on line {seen[item.id]}")
-        seen[item.id] = number
+        seen[item.id] = line.number
         items.append(item)
     if not items and not problems:
         problems.append(f"{path}: no gold items (the file is empty)")

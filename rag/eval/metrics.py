@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rag.eval.score import BUDGET_KEY, K_VALUES, MATCH_FRACTION, WORD_BUDGET
+from rag.eval.score import BUDGET_KEY, K_VALUES, MATCH_FRACTION, WORD_BUDGET, ItemScore
 
 
 @dataclass(frozen=True)
@@ -205,24 +205,24 @@ def check(metrics: dict[str, Any], thresholds: dict[str, dict[str, float]]) -> l
 # --- reference implementation ------------------------------------------------------------
 
 
-def ir_measures_check(rows: list[dict[str, Any]]) -> dict[str, float | None]:
+def ir_measures_check(scores: list[ItemScore]) -> dict[str, float | None]:
     """MRR and hit@k recomputed by ir-measures (pytrec_eval) from the same relevance
     judgements: a retrieved passage is relevant when it contains an evidence quote."""
     import ir_measures
     from ir_measures import RR, Success
 
-    scored = [r for r in rows if "retrieved_ids" in r]
+    scored = [(s.id, s.retrieval) for s in scores if s.retrieval]
     if not scored:
         return {}
     qrels, run = [], []
-    for row in scored:
-        ids = row["retrieved_ids"]
+    for qid, retrieval in scored:
+        ids = retrieval.retrieved_ids
         # A relevant document no system retrieves, so a query without a hit still counts (as 0).
-        qrels.append(ir_measures.Qrel(row["id"], "__evidence__", 1))
-        qrels.extend(ir_measures.Qrel(row["id"], ids[rank - 1], 1) for rank in row["relevant_ranks"])
-        run.extend(ir_measures.ScoredDoc(row["id"], pid, float(len(ids) - i)) for i, pid in enumerate(ids))
+        qrels.append(ir_measures.Qrel(qid, "__evidence__", 1))
+        qrels.extend(ir_measures.Qrel(qid, ids[rank - 1], 1) for rank in retrieval.relevant_ranks)
+        run.extend(ir_measures.ScoredDoc(qid, pid, float(len(ids) - i)) for i, pid in enumerate(ids))
         if not ids:  # nothing retrieved: keep the query in the average
-            run.append(ir_measures.ScoredDoc(row["id"], "__nothing__", 0.0))
+            run.append(ir_measures.ScoredDoc(qid, "__nothing__", 0.0))
     measures = [RR, *[Success @ k for k in K_VALUES]]
     values = ir_measures.calc_aggregate(measures, qrels, run)
     out: dict[str, float | None] = {"mrr": round(values[RR], 4)}

@@ -15,6 +15,8 @@ import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from rag.eval import score as ev
+from rag.eval.gold import GoldItem, load_gold
+from rag.eval.jsonl import write_jsonl
 from rag.eval.metrics import Check, check, ir_measures_check
 from rag.settings import Settings
 from rag.types import Answer
@@ -133,8 +135,8 @@ class Evaluation:
 
     name: str
     settings: Settings
-    results: list[dict[str, Any]]
-    rows: list[dict[str, Any]]
+    results: list[dict[str, Any]]  # Answer JSON with the item id, per item
+    rows: list[ev.ItemScore]
     description: str = ""
     same_as: str | None = None  # another configuration with identical settings
 
@@ -151,7 +153,7 @@ class Evaluation:
         }
 
 
-def answer_all(items: list[ev.GoldItem], engine, label: str = CURRENT, progress: Progress | None = None):
+def answer_all(items: list[GoldItem], engine, label: str = CURRENT, progress: Progress | None = None):
     """Every gold item through Engine.answer, with its conversation history; an item that
     raises is recorded with its error rather than stopping the run."""
     results = []
@@ -168,7 +170,7 @@ def answer_all(items: list[ev.GoldItem], engine, label: str = CURRENT, progress:
 
 
 def evaluate(
-    items: list[ev.GoldItem],
+    items: list[GoldItem],
     settings: Settings,
     configs: list[Config] = (),  # type: ignore[assignment]
     engines: Engines | None = None,
@@ -199,7 +201,7 @@ def evaluate(
 def write_outputs(
     out_dir: Path,
     runs: list[Evaluation],
-    items: list[ev.GoldItem],
+    items: list[GoldItem],
     gold_path: Path,
     checks: list[Check] | None = None,
 ) -> dict[str, Any]:
@@ -208,12 +210,11 @@ def write_outputs(
 
     out_dir.mkdir(parents=True, exist_ok=True)
     main, compared = runs[0], runs[1:]
-    _write_jsonl(out_dir / "results.jsonl", main.results)
-    _write_jsonl(out_dir / "scores.jsonl", main.rows)
-    for run in compared:
+    for run in runs:
         if run.same_as is None:
-            _write_jsonl(out_dir / "compare" / run.name / "results.jsonl", run.results)
-            _write_jsonl(out_dir / "compare" / run.name / "scores.jsonl", run.rows)
+            folder = out_dir if run is main else out_dir / "compare" / run.name
+            write_jsonl(folder / "results.jsonl", run.results)
+            write_jsonl(folder / "scores.jsonl", [row.to_dict() for row in run.rows])
     metrics = {
         "gold": str(gold_path),
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -240,9 +241,9 @@ def write_outputs(
     return metrics
 
 
-def per_item(rows: list[dict[str, Any]]) -> dict[str, float]:
+def per_item(rows: list[ev.ItemScore]) -> dict[str, float]:
     """Evidence recall within the word budget by item id: what comparisons test for chance."""
-    return {r["id"]: r[ev.BUDGET_KEY] for r in rows if ev.BUDGET_KEY in r}
+    return {r.id: r.retrieval.budget_recall for r in rows if r.retrieval}
 
 
 def settings_summary(settings: Settings) -> dict[str, Any]:
@@ -251,12 +252,6 @@ def settings_summary(settings: Settings) -> dict[str, Any]:
         section: getattr(settings, section).model_dump(mode="json")
         for section in ("embed", "chunk", "retrieve", "rerank", "answer")
     }
-
-
-def _write_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lines = (json.dumps(r, ensure_ascii=False) for r in records)
-    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
 
 
 def run_and_write(
@@ -270,7 +265,7 @@ def run_and_write(
     limit: int | None = None,
 ) -> tuple[dict[str, Any], list[Check]]:
     """What `rag eval` does: load, run every configuration, gate, write. Returns (metrics, checks)."""
-    items = ev.load_gold(gold_path)[:limit]
+    items = load_gold(gold_path)[:limit]
     runs = evaluate(items, settings, configs, engines, progress)
     checks = check(runs[0].overall, thresholds) if thresholds else []
     return write_outputs(out_dir, runs, items, gold_path, checks), checks

@@ -11,12 +11,12 @@ import re
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
-from rag.eval.gold import Evidence, GoldError, GoldItem, Turn, load_gold  # noqa: F401  (re-exported)
+from rag.eval.gold import GoldItem
 from rag.text import normalise_space
-from rag.types import Answer
 
 MATCH_FRACTION = 0.6  # a span "contains" a quote when it holds this much of it verbatim
 KEY_POINT_FRACTION = 0.6  # a key point is covered when this share of its word stems appear
@@ -85,142 +85,202 @@ def budget_texts(texts: list[str], budget: int = WORD_BUDGET) -> list[str]:
 # --- per item --------------------------------------------------------------------------
 
 
-def score_item(item: GoldItem, answer: dict[str, Any]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Retrieval:
+    """Where the evidence lay in the retrieved list (answerable items with evidence only)."""
+
+    first_hit: int | None  # rank of the first passage containing an evidence quote
+    retrieved_ids: list[str]
+    relevant_ranks: list[int]  # ranks (1-based) of every passage containing an evidence quote
+    evidence_recall: dict[int, float]  # share of the quotes in the first k passages, by k
+    budget_recall: float  # share of the quotes in the first WORD_BUDGET words
+
+    @property
+    def rr(self) -> float:
+        return 1.0 / self.first_hit if self.first_hit else 0.0
+
+    def hit(self, k: int) -> float:
+        return float(self.first_hit is not None and self.first_hit <= k)
+
+    def to_dict(self) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "first_hit": self.first_hit,
+            "rr": self.rr,
+            "retrieved_ids": self.retrieved_ids,
+            "relevant_ranks": self.relevant_ranks,
+        }
+        for k in K_VALUES:
+            row[f"hit@{k}"] = self.hit(k)
+            row[f"evidence_recall@{k}"] = self.evidence_recall[k]
+        row[BUDGET_KEY] = self.budget_recall
+        return row
+
+
+@dataclass(frozen=True)
+class ItemScore:
+    """One gold item's scores; a metric is None where it does not apply (see rag.eval.metrics)."""
+
+    id: str
+    category: str
+    cases: list[str]
+    answerable: bool
+    abstained: bool
+    latency_ms: float
+    citations: int
+    cited_words: int
+    answer_words: int
+    error: str = ""
+    retrieval: Retrieval | None = None
+    citation_recall: float | None = None
+    citation_precision: float | None = None
+    key_points: float | None = None
+
+    @property
+    def quality_parts(self) -> dict[str, float]:
+        """The per-item metrics that make up `quality`, by metric key, where they apply."""
+        parts = {
+            "hit@5": self.retrieval.hit(5) if self.retrieval else None,
+            "citation_recall": self.citation_recall,
+            "key_points": self.key_points,
+        }
+        return {k: v for k, v in parts.items() if v is not None}
+
+    @property
+    def quality(self) -> float:
+        """One number per item for 'worst items': 0 is a complete miss, 1 is perfect."""
+        if not self.answerable:
+            return 1.0 if self.abstained else 0.0
+        if self.abstained or self.error:
+            return 0.0
+        parts = list(self.quality_parts.values())
+        return round(statistics.fmean(parts), 4) if parts else 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scores.jsonl row: a key per metric that applies."""
+        row: dict[str, Any] = {
+            "id": self.id,
+            "category": self.category,
+            "cases": self.cases,
+            "answerable": self.answerable,
+            "abstained": self.abstained,
+            "latency_ms": self.latency_ms,
+            "citations": self.citations,
+            "cited_words": self.cited_words,
+            "answer_words": self.answer_words,
+        }
+        if self.error:
+            row["error"] = self.error
+        if self.retrieval:
+            row.update(self.retrieval.to_dict())
+        for key in ("citation_recall", "citation_precision", "key_points"):
+            if getattr(self, key) is not None:
+                row[key] = getattr(self, key)
+        row["quality"] = self.quality
+        return row
+
+
+def score_item(item: GoldItem, answer: dict[str, Any]) -> ItemScore:
     """Per-item metrics from an Answer JSON (see rag.eval.metrics for the definitions)."""
     cited = [c["quote"] for c in answer.get("citations", [])]
-    row: dict[str, Any] = {
-        "id": item.id,
-        "category": item.category,
-        "cases": item.cases,
-        "answerable": item.answerable,
-        "abstained": bool(answer.get("abstained")),
-        "latency_ms": float(answer.get("latency_ms") or 0.0),
-        "citations": len(cited),
-        "cited_words": sum(len(q.split()) for q in cited),
-        "answer_words": len(answer.get("answer", "").split()),
-    }
-    if answer.get("error"):
-        row["error"] = answer["error"]
+    retrieval = citation_recall = citation_precision = key_points = None
     if item.answerable and item.quotes:
-        row.update(_retrieval(item.quotes, answer.get("retrieved", [])))
-        row["citation_recall"] = sum(any(overlaps(c, q) for c in cited) for q in item.quotes) / len(
-            item.quotes
-        )
+        retrieval = _retrieval(item.quotes, answer.get("retrieved", []))
+        citation_recall = sum(any(overlaps(c, q) for c in cited) for q in item.quotes) / len(item.quotes)
     if item.answerable and cited:
         point_stems = [stems(p) for p in item.key_points]
-        supported = sum(_supports(c, item.quotes, item.key_points, point_stems) for c in cited)
-        row["citation_precision"] = supported / len(cited)
+        citation_precision = sum(_supports(c, item.quotes, point_stems) for c in cited) / len(cited)
     if item.answerable and item.key_points:
         answer_stems = stems(answer.get("answer", ""))
-        row["key_points"] = sum(covers_point(answer_stems, p) for p in item.key_points) / len(item.key_points)
-    row["quality"] = _quality(row)
-    return row
+        key_points = sum(covers_point(answer_stems, p) for p in item.key_points) / len(item.key_points)
+    return ItemScore(
+        id=item.id,
+        category=item.category,
+        cases=item.cases,
+        answerable=item.answerable,
+        abstained=bool(answer.get("abstained")),
+        latency_ms=float(answer.get("latency_ms") or 0.0),
+        citations=len(cited),
+        cited_words=sum(len(q.split()) for q in cited),
+        answer_words=len(answer.get("answer", "").split()),
+        error=answer.get("error") or "",
+        retrieval=retrieval,
+        citation_recall=citation_recall,
+        citation_precision=citation_precision,
+        key_points=key_points,
+    )
 
 
-def _retrieval(quotes: list[str], retrieved: list[dict[str, Any]]) -> dict[str, Any]:
+def _retrieval(quotes: list[str], retrieved: list[dict[str, Any]]) -> Retrieval:
     texts = [r["text"] for r in retrieved]
     relevant = [i for i, text in enumerate(texts, 1) if any(contains(text, q) for q in quotes)]
-    first = relevant[0] if relevant else None
-    row: dict[str, Any] = {
-        "first_hit": first,
-        "rr": 1.0 / first if first else 0.0,
-        "retrieved_ids": [r.get("id", str(i)) for i, r in enumerate(retrieved, 1)],
-        "relevant_ranks": relevant,
-    }
-    for k in K_VALUES:
-        row[f"hit@{k}"] = float(first is not None and first <= k)
-        row[f"evidence_recall@{k}"] = _found(quotes, texts[:k])
-    row[BUDGET_KEY] = _found(quotes, budget_texts(texts))
-    return row
+    return Retrieval(
+        first_hit=relevant[0] if relevant else None,
+        retrieved_ids=[r.get("id", str(i)) for i, r in enumerate(retrieved, 1)],
+        relevant_ranks=relevant,
+        evidence_recall={k: _found(quotes, texts[:k]) for k in K_VALUES},
+        budget_recall=_found(quotes, budget_texts(texts)),
+    )
 
 
 def _found(quotes: list[str], texts: list[str]) -> float:
     return sum(any(contains(t, q) for t in texts) for q in quotes) / len(quotes)
 
 
-def _supports(cited: str, quotes: list[str], points: list[str], point_stems: list[set[str]]) -> bool:
+def _supports(cited: str, quotes: list[str], point_stems: list[set[str]]) -> bool:
     if any(overlaps(cited, q) for q in quotes):
         return True
     cited_stems = stems(cited)
     return any(s and len(s & cited_stems) / len(s) >= KEY_POINT_FRACTION for s in point_stems)
 
 
-def _quality(row: dict[str, Any]) -> float:
-    """One number per item for 'worst items': 0 is a complete miss, 1 is perfect."""
-    if not row["answerable"]:
-        return 1.0 if row["abstained"] else 0.0
-    if row["abstained"] or row.get("error"):
-        return 0.0
-    parts = [row[k] for k in ("hit@5", "citation_recall", "key_points") if k in row]
-    return round(statistics.fmean(parts), 4) if parts else 1.0
-
-
 # --- aggregates --------------------------------------------------------------------------
 
-MEAN_KEYS = [
-    "rr",
-    *[f"hit@{k}" for k in K_VALUES],
-    *[f"evidence_recall@{k}" for k in K_VALUES],
-    BUDGET_KEY,
-    "citation_recall",
-    "citation_precision",
-    "key_points",
-]
 
-
-def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    answerable = [r for r in rows if r["answerable"]]
-    unanswerable = [r for r in rows if not r["answerable"]]
+def summarise(scores: list[ItemScore]) -> dict[str, Any]:
+    """The metrics of a group of items, by metrics.json key (None where no item qualifies)."""
+    answerable = [s for s in scores if s.answerable]
+    unanswerable = [s for s in scores if not s.answerable]
+    ranked = [s.retrieval for s in answerable if s.retrieval]
     metrics: dict[str, Any] = {
-        "items": len(rows),
+        "items": len(scores),
         "answerable": len(answerable),
         "unanswerable": len(unanswerable),
-        "errors": sum(1 for r in rows if r.get("error")),
+        "errors": sum(1 for s in scores if s.error),
+        "mrr": _mean([r.rr for r in ranked]),
     }
-    for key in MEAN_KEYS:
-        metrics["mrr" if key == "rr" else key] = _mean([r[key] for r in answerable if key in r])
-    metrics["abstention_recall"] = _mean([float(r["abstained"]) for r in unanswerable])
-    metrics["false_abstention_rate"] = _mean([float(r["abstained"]) for r in answerable])
-    metrics["abstain_accuracy"] = _mean([float(r["abstained"] != r["answerable"]) for r in rows])
-    cited = sum(r["citations"] for r in rows)
-    metrics["words_per_citation"] = round(sum(r["cited_words"] for r in rows) / cited, 2) if cited else None
-    answered = [r["answer_words"] for r in rows if not r["abstained"]]
+    metrics.update({f"hit@{k}": _mean([r.hit(k) for r in ranked]) for k in K_VALUES})
+    metrics.update({f"evidence_recall@{k}": _mean([r.evidence_recall[k] for r in ranked]) for k in K_VALUES})
+    metrics[BUDGET_KEY] = _mean([r.budget_recall for r in ranked])
+    for key in ("citation_recall", "citation_precision", "key_points"):
+        metrics[key] = _mean([v for s in answerable if (v := getattr(s, key)) is not None])
+    metrics["abstention_recall"] = _mean([float(s.abstained) for s in unanswerable])
+    metrics["false_abstention_rate"] = _mean([float(s.abstained) for s in answerable])
+    metrics["abstain_accuracy"] = _mean([float(s.abstained != s.answerable) for s in scores])
+    cited = sum(s.citations for s in scores)
+    metrics["words_per_citation"] = round(sum(s.cited_words for s in scores) / cited, 2) if cited else None
+    answered = [s.answer_words for s in scores if not s.abstained]
     metrics["answer_words"] = round(statistics.fmean(answered), 1) if answered else None
-    latencies = sorted(r["latency_ms"] for r in rows)
+    latencies = sorted(s.latency_ms for s in scores)
     metrics["latency_p50_ms"] = _percentile(latencies, 50)
     metrics["latency_p95_ms"] = _percentile(latencies, 95)
     return metrics
 
 
-def by_group(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], Iterable[str]]) -> dict[str, Any]:
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        for name in key(row):
-            groups[name].append(row)
+def by_group(scores: list[ItemScore], key: Callable[[ItemScore], Iterable[str]]) -> dict[str, Any]:
+    groups: dict[str, list[ItemScore]] = defaultdict(list)
+    for score in scores:
+        for name in key(score):
+            groups[name].append(score)
     return {name: summarise(group) for name, group in sorted(groups.items())}
 
 
-def by_category(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    return by_group(rows, lambda r: [r["category"]])
+def by_category(scores: list[ItemScore]) -> dict[str, Any]:
+    return by_group(scores, lambda s: [s.category])
 
 
-def by_case(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def by_case(scores: list[ItemScore]) -> dict[str, Any]:
     """Items naming several cases count in each; items naming none are grouped together."""
-    return by_group(rows, lambda r: r["cases"] or ["(no case named)"])
-
-
-def run(
-    items: list[GoldItem], answer_fn: Callable[[GoldItem], Answer], progress=None
-) -> tuple[list[dict], list[dict]]:
-    """Answer every item; returns (results with Answer JSON, metric rows)."""
-    results, rows = [], []
-    for i, item in enumerate(items):
-        answer = answer_fn(item).to_dict()
-        results.append({"id": item.id, **answer})
-        rows.append(score_item(item, answer))
-        if progress:
-            progress(i + 1, len(items))
-    return results, rows
+    return by_group(scores, lambda s: s.cases or ["(no case named)"])
 
 
 def _mean(values: list[float]) -> float | None:

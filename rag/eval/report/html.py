@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any, NamedTuple
 
+from rag.eval.gold import GoldItem
 from rag.eval.metrics import HEADLINE, METRICS, paired_permutation_p
 from rag.eval.report.charts import bar_chart
-from rag.eval.score import BUDGET_KEY, WORD_BUDGET, GoldItem
+from rag.eval.score import BUDGET_KEY, WORD_BUDGET, ItemScore
 
 WORST = 12
 GROUP_SERIES = [
@@ -42,7 +43,7 @@ COMPARE_KEYS = [
 class Page:
     metrics: dict[str, Any]  # as written to metrics.json
     results: list[dict[str, Any]]  # Answer JSON per item (current settings)
-    rows: list[dict[str, Any]]  # per-item scores
+    rows: list[ItemScore]
     items: list[GoldItem]
 
 
@@ -134,24 +135,21 @@ def cross_check(metrics: dict[str, Any]) -> str:
     )
 
 
-def worst(page: Page) -> list[tuple[GoldItem, dict[str, Any], dict[str, Any]]]:
+def worst(page: Page) -> list[tuple[GoldItem, dict[str, Any], ItemScore]]:
     by_id = {i.id: i for i in page.items}
     results = {r["id"]: r for r in page.results}
-    rows = sorted((r for r in page.rows if r["quality"] < 1), key=lambda r: (r["quality"], r["id"]))
-    return [(by_id[r["id"]], results[r["id"]], r) for r in rows[:WORST]]
+    rows = sorted((r for r in page.rows if r.quality < 1), key=lambda r: (r.quality, r.id))
+    return [(by_id[r.id], results[r.id], r) for r in rows[:WORST]]
 
 
-def verdict(row: dict[str, Any]) -> str:
-    if row.get("error"):
-        return f"error: {row['error']}"
-    if not row["answerable"]:
+def verdict(row: ItemScore) -> str:
+    if row.error:
+        return f"error: {row.error}"
+    if not row.answerable:
         return "answered a question it should have declined"
-    if row["abstained"]:
+    if row.abstained:
         return "declined although the reviews answer it"
-    parts = [
-        f"{label(k).lower()} {fmt(k, row[k])}" for k in ("hit@5", "citation_recall", "key_points") if k in row
-    ]
-    return "; ".join(parts)
+    return "; ".join(f"{label(k).lower()} {fmt(k, v)}" for k, v in row.quality_parts.items())
 
 
 def group_chart(title: str, groups: dict[str, dict[str, Any]]) -> str:
