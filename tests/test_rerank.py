@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 
 import pytest
 
@@ -12,6 +13,8 @@ from rag.query import analyse
 from rag.rerank import CrossEncoderReranker, NoReranker, SentenceRescorer, get_reranker
 from rag.retrieve.sentences import SentenceIndex
 from rag.settings import RerankSettings
+
+from .conftest import FakeEmbedder
 
 
 @pytest.fixture
@@ -24,7 +27,7 @@ def test_factory_picks_the_configured_reranker(fake_embedder):
     sentences = SentenceIndex(fake_embedder)
     assert isinstance(get_reranker(RerankSettings(), sentences), SentenceRescorer)
     assert isinstance(get_reranker(RerankSettings(backend="none"), sentences), NoReranker)
-    with pytest.raises(ValueError, match="cross_encoder_path"):
+    with pytest.raises(ValueError, match="cross_encoder_path.*RAG_RERANK__CROSS_ENCODER_PATH"):
         get_reranker(RerankSettings(backend="cross-encoder"), sentences)
 
 
@@ -41,9 +44,11 @@ def test_sentence_rescoring_lifts_the_passage_holding_the_answer(engine):
     assert "consultation" in top and "not effective" in " ".join(top.split())
 
 
-def test_missing_cross_encoder_folder_is_a_clear_error(tmp_path):
-    with pytest.raises(FileNotFoundError, match="not a folder"):
-        CrossEncoderReranker(tmp_path / "nowhere")
+def test_missing_cross_encoder_folder_is_a_clear_error_before_any_model_code_loads(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # importing it now would fail
+    settings = RerankSettings(backend="cross-encoder", cross_encoder_path=tmp_path / "nowhere")
+    with pytest.raises(FileNotFoundError, match=r"rerank\.cross_encoder_path.*RAG_RERANK__CROSS_ENCODER_PATH.*nowhere"):
+        get_reranker(settings, SentenceIndex(FakeEmbedder()))
 
 
 def test_a_local_cross_encoder_folder_loads_offline_and_reorders(tmp_path, engine):

@@ -65,12 +65,14 @@ class CrossEncoderReranker:
     name = "cross-encoder"
 
     def __init__(self, path: Path):
+        path = Path(path).expanduser()
+        if not path.is_dir():  # before importing sentence-transformers, which takes seconds
+            raise FileNotFoundError(
+                f"rerank.cross_encoder_path (RAG_RERANK__CROSS_ENCODER_PATH) = {path} is not a folder "
+                "holding a cross-encoder model; models are never downloaded"
+            )
         from sentence_transformers import CrossEncoder
 
-        if not path.is_dir():
-            raise FileNotFoundError(
-                f"rerank.cross_encoder_path={path} is not a folder holding a cross-encoder model"
-            )
         self._model = CrossEncoder(str(path), device="cpu", local_files_only=True)
 
     def rerank(self, query: Query, query_vector: np.ndarray, hits: list[Hit]) -> list[Hit]:
@@ -86,6 +88,9 @@ def get_reranker(settings: RerankSettings, sentences: SentenceIndex) -> Reranker
         return NoReranker()
     if settings.backend == "cross-encoder":
         if settings.cross_encoder_path is None:
-            raise ValueError("rerank.backend='cross-encoder' needs rerank.cross_encoder_path")
+            raise ValueError(
+                "rerank.backend='cross-encoder' needs rerank.cross_encoder_path "
+                "(RAG_RERANK__CROSS_ENCODER_PATH), a local folder holding the model"
+            )
         return CrossEncoderReranker(settings.cross_encoder_path)
     return SentenceRescorer(sentences, settings)
