@@ -8,7 +8,16 @@ import random
 import pytest
 
 from rag.eval.gold import GoldError, GoldItem, load_gold
-from rag.eval.metrics import ThresholdError, check, ir_measures_check, load_thresholds
+from rag.eval.metrics import (
+    COMPARE_SERIES,
+    HEADLINE,
+    METRICS,
+    ThresholdError,
+    check,
+    fmt,
+    ir_measures_check,
+    load_thresholds,
+)
 from rag.eval.score import (
     BUDGET_KEY,
     budget_texts,
@@ -151,6 +160,19 @@ def test_summary_worked_example():
     assert m["words_per_citation"] == pytest.approx(84 / 9, abs=0.01)
     # Sorted latencies 100, 200, 300, 400: index round(0.5 * 3) = 2 and round(0.95 * 3) = 3.
     assert m["latency_p50_ms"] == 300.0 and m["latency_p95_ms"] == 400.0
+
+
+def test_every_described_metric_is_computed_and_every_view_is_drawn_from_the_descriptions():
+    computed = summarise([score_item(item(), answer())])
+    assert set(METRICS) <= set(computed)  # answer_words and the counts have no description
+    assert HEADLINE[:2] == ("hit@5", "mrr") and "abstain_accuracy" not in HEADLINE
+    assert "mrr" not in COMPARE_SERIES  # the compare chart is on a 0-100% axis
+    assert [fmt("hit@5", 0.9368), fmt("hit@5", 0.9368, True), fmt("mrr", 0.81)] == ["94%", "93.7%", "0.81"]
+    assert [fmt("latency_p50_ms", 1234.0), fmt("words_per_citation", 23.5), fmt("mrr", None)] == [
+        "1.2 s",
+        "24 words",
+        "n/a",
+    ]
 
 
 def test_groups_by_case_count_multi_case_items_in_each():

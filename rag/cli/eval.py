@@ -92,21 +92,20 @@ def run_eval(args: argparse.Namespace) -> int:
 
 
 def _print_summary(metrics: dict, out: Path) -> None:
-    from rag.eval.metrics import HEADLINE, METRICS
-    from rag.eval.report.html import compare_rows, fmt, label, winner_sentence
+    from rag.eval.metrics import HEADLINE, METRICS, TERMINAL_COLUMNS, fmt
+    from rag.eval.report.html import compare_rows, winner_sentence
 
     console = stdout_console()
     table = Table("metric", "value", "what it means")
     overall = metrics["overall"]
     for key in HEADLINE:
-        table.add_row(label(key), fmt(key, overall.get(key)), METRICS[key].plain)
+        table.add_row(METRICS[key].label, fmt(key, overall.get(key)), METRICS[key].plain)
     console.print(table)
     rows = compare_rows(metrics)
     if len(rows) > 1:
-        keys = ["hit@5", "mrr", "evidence_recall@500w", "citation_recall", "citation_precision", "key_points"]
-        compare = Table("configuration", *[label(k) for k in keys])
+        compare = Table("configuration", *[METRICS[k].label for k in TERMINAL_COLUMNS])
         for name, values, _ in rows:
-            compare.add_row(name, *[fmt(k, values.get(k), True) for k in keys])
+            compare.add_row(name, *[fmt(k, values.get(k), True) for k in TERMINAL_COLUMNS])
         console.print(compare)
         console.print(winner_sentence(rows), markup=False, highlight=False)
     for gate in metrics.get("gate", []):

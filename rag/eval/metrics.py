@@ -1,5 +1,5 @@
-"""What each evaluation metric means, the quality gate, and a cross-check of the ranking
-metrics against ir-measures (trec_eval), the reference implementation."""
+"""What each evaluation metric means and where the report shows it, the quality gate, and a
+cross-check of the ranking metrics against ir-measures (trec_eval), the reference implementation."""
 
 from __future__ import annotations
 
@@ -8,20 +8,41 @@ import statistics
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from rag.eval.score import BUDGET_KEY, K_VALUES, MATCH_FRACTION, WORD_BUDGET, ItemScore
+
+# Where a metric is shown (Metric.shown), in the order of METRICS:
+# "headline": a card of the report and a row of the terminal summary;
+# "groups": a column of the by-question-type and by-case tables; "group_chart": a bar of their charts;
+# "compare": a column of the configurations table (a bar of its chart when a rate);
+# "terminal": a column of the configurations table `rag eval` prints.
+View = Literal["headline", "groups", "group_chart", "compare", "terminal"]
+_RETRIEVAL_VIEWS: tuple[View, ...] = ("headline", "groups", "compare", "terminal")
 
 
 @dataclass(frozen=True)
 class Metric:
-    key: str
+    key: str  # as in metrics.json
     label: str
     plain: str  # one line a board member can read
     definition: str  # exactly how it is computed
-    unit: str = "rate"  # "rate" (shown as %), "words" or "ms"
+    unit: str = "rate"  # "rate" (shown as %), "score", "words" or "ms"
     higher_is_better: bool = True
     gated: bool = True  # may appear in thresholds.toml
+    shown: tuple[View, ...] = ()
+
+    def format(self, value: float | None, precise: bool = False) -> str:
+        """The value for people: rates as percentages; `precise` adds a digit (for comparing)."""
+        if value is None:
+            return "n/a"
+        if self.unit == "ms":
+            return f"{value / 1000:.1f} s" if value >= 1000 else f"{value:.0f} ms"
+        if self.unit == "words":
+            return f"{value:.0f} words"
+        if self.unit == "score":
+            return f"{value:.3f}" if precise else f"{value:.2f}"
+        return f"{value:.1%}" if precise else f"{value:.0%}"
 
 
 _CONTAINS = (
@@ -37,6 +58,7 @@ METRICS: dict[str, Metric] = {
             "How often a passage holding the evidence was among the first 5 passages the system read.",
             "Answerable items with evidence: 1 when any of the first 5 retrieved passages contains an "
             "evidence quote, else 0; averaged. hit@1, @3 and @10 likewise. " + _CONTAINS,
+            shown=(*_RETRIEVAL_VIEWS, "group_chart"),
         ),
         Metric(
             "mrr",
@@ -45,6 +67,7 @@ METRICS: dict[str, Metric] = {
             "Mean over answerable items of 1/rank of the first retrieved passage that contains an "
             "evidence quote (0 when none does). Cross-checked against ir-measures RR.",
             unit="score",
+            shown=_RETRIEVAL_VIEWS,
         ),
         Metric(
             BUDGET_KEY,
@@ -54,6 +77,7 @@ METRICS: dict[str, Metric] = {
             f"The retrieved list is cut after its first {WORD_BUDGET} words (the last passage "
             "truncated); per item, the share of evidence quotes contained in that text; averaged. "
             "evidence_recall@k is the same over the first k passages whatever their length.",
+            shown=_RETRIEVAL_VIEWS,
         ),
         Metric(
             "citation_recall",
@@ -61,6 +85,7 @@ METRICS: dict[str, Metric] = {
             "Share of the sentences a careful reader would quote that the answer actually cites.",
             "Per answerable item, the share of evidence quotes that overlap a cited span (either holds "
             "most of the other, as in 'contains'); averaged.",
+            shown=(*_RETRIEVAL_VIEWS, "group_chart"),
         ),
         Metric(
             "citation_precision",
@@ -68,6 +93,7 @@ METRICS: dict[str, Metric] = {
             "Share of the answer's citations that support it rather than pad it.",
             "Per answerable item with citations, the share of cited spans that overlap an evidence "
             "quote or contain at least 60% of the word stems of a key point; averaged.",
+            shown=_RETRIEVAL_VIEWS,
         ),
         Metric(
             "key_points",
@@ -76,6 +102,7 @@ METRICS: dict[str, Metric] = {
             "Per answerable item, the share of key points with at least 60% of their word stems "
             "(Snowball English; articles, pronouns, auxiliaries and prepositions left out, negations kept) "
             "in the answer text; averaged. Lexical, so a paraphrase can be missed.",
+            shown=(*_RETRIEVAL_VIEWS, "group_chart"),
         ),
         Metric(
             "abstention_recall",
@@ -83,6 +110,7 @@ METRICS: dict[str, Metric] = {
             "How often the system says the reviews don't say (or refuses) when they truly don't.",
             "Unanswerable items (answerable=false: out-of-collection cases, details the reviews never "
             "give, requests to identify people or to ignore the rules) whose answer abstained.",
+            shown=("headline", "groups", "compare"),
         ),
         Metric(
             "false_abstention_rate",
@@ -90,12 +118,14 @@ METRICS: dict[str, Metric] = {
             "How often the system says the reviews don't say when they do.",
             "Answerable items whose answer abstained, over all answerable items.",
             higher_is_better=False,
+            shown=("headline", "groups"),
         ),
         Metric(
             "abstain_accuracy",
             "Right call on declining",
             "How often the system correctly chose between answering and declining.",
             "All items: 1 when the answer abstained exactly when the item is unanswerable; averaged.",
+            shown=("group_chart",),
         ),
         Metric(
             "words_per_citation",
@@ -104,6 +134,7 @@ METRICS: dict[str, Metric] = {
             "Words in all cited spans divided by the number of citations, over all items.",
             unit="words",
             higher_is_better=False,
+            shown=("headline",),
         ),
         Metric(
             "latency_p50_ms",
@@ -113,6 +144,7 @@ METRICS: dict[str, Metric] = {
             unit="ms",
             higher_is_better=False,
             gated=False,
+            shown=("headline",),
         ),
         Metric(
             "latency_p95_ms",
@@ -122,6 +154,7 @@ METRICS: dict[str, Metric] = {
             unit="ms",
             higher_is_better=False,
             gated=False,
+            shown=("headline",),
         ),
     ]
 }
@@ -136,19 +169,24 @@ for _k in K_VALUES:
         "",
         f"As {BUDGET_KEY}, over the first {_k} passages.",
     )
-HEADLINE = [
-    "hit@5",
-    "mrr",
-    BUDGET_KEY,
-    "citation_recall",
-    "citation_precision",
-    "key_points",
-    "abstention_recall",
-    "false_abstention_rate",
-    "words_per_citation",
-    "latency_p50_ms",
-    "latency_p95_ms",
-]
+
+
+def shown_in(view: View) -> tuple[str, ...]:
+    """The keys of the metrics a view shows, in METRICS order."""
+    return tuple(key for key, metric in METRICS.items() if view in metric.shown)
+
+
+HEADLINE = shown_in("headline")
+GROUP_COLUMNS = shown_in("groups")
+GROUP_SERIES = shown_in("group_chart")
+COMPARE_COLUMNS = shown_in("compare")
+COMPARE_SERIES = tuple(k for k in COMPARE_COLUMNS if METRICS[k].unit == "rate")  # a 0-100% axis
+TERMINAL_COLUMNS = shown_in("terminal")
+
+
+def fmt(key: str, value: float | None, precise: bool = False) -> str:
+    """A metric value for people (see Metric.format)."""
+    return METRICS[key].format(value, precise)
 
 
 # --- the quality gate --------------------------------------------------------------------

@@ -8,35 +8,20 @@ from html import escape
 from typing import Any, NamedTuple
 
 from rag.eval.gold import GoldItem
-from rag.eval.metrics import HEADLINE, METRICS, paired_permutation_p
+from rag.eval.metrics import (
+    COMPARE_COLUMNS,
+    COMPARE_SERIES,
+    GROUP_COLUMNS,
+    GROUP_SERIES,
+    HEADLINE,
+    METRICS,
+    fmt,
+    paired_permutation_p,
+)
 from rag.eval.report.charts import bar_chart
 from rag.eval.score import BUDGET_KEY, WORD_BUDGET, ItemScore
 
 WORST = 12
-GROUP_SERIES = [
-    ("hit@5", "Evidence found (top 5)"),
-    ("citation_recall", "Evidence cited"),
-    ("key_points", "Key points covered"),
-    ("abstain_accuracy", "Right call on declining"),
-]
-TABLE_KEYS = [
-    "hit@5",
-    "mrr",
-    BUDGET_KEY,
-    "citation_recall",
-    "citation_precision",
-    "key_points",
-    "abstention_recall",
-    "false_abstention_rate",
-]
-COMPARE_KEYS = [
-    "hit@5",
-    BUDGET_KEY,
-    "citation_recall",
-    "citation_precision",
-    "key_points",
-    "abstention_recall",
-]
 
 
 @dataclass
@@ -47,22 +32,8 @@ class Page:
     items: list[GoldItem]
 
 
-def fmt(key: str, value: Any, precise: bool = False) -> str:
-    """A metric value for people: rates as percentages; `precise` adds a digit (for comparing)."""
-    if value is None:
-        return "n/a"
-    unit = METRICS[key].unit if key in METRICS else "rate"
-    if unit == "ms":
-        return f"{value / 1000:.1f} s" if value >= 1000 else f"{value:.0f} ms"
-    if unit == "words":
-        return f"{value:.0f} words"
-    if unit == "score":
-        return f"{value:.3f}" if precise else f"{value:.2f}"
-    return f"{value:.1%}" if precise else f"{value:.0%}"
-
-
 def label(key: str) -> str:
-    return METRICS[key].label if key in METRICS else key
+    return METRICS[key].label
 
 
 # --- shared pieces ------------------------------------------------------------------------
@@ -154,14 +125,14 @@ def verdict(row: ItemScore) -> str:
 
 def group_chart(title: str, groups: dict[str, dict[str, Any]]) -> str:
     names = list(groups)
-    series = [(name, [groups[g].get(key) for g in names]) for key, name in GROUP_SERIES]
+    series = [(label(key), [groups[g].get(key) for g in names]) for key in GROUP_SERIES]
     notes = [f"{groups[g]['items']} questions" for g in names]
     return bar_chart(title, names, series, notes=notes)
 
 
 def compare_chart(rows: list[tuple[str, dict[str, Any]]]) -> str:
-    groups = [label(k) for k in COMPARE_KEYS]
-    series = [(name, [overall.get(k) for k in COMPARE_KEYS]) for name, overall, _ in rows]
+    groups = [label(k) for k in COMPARE_SERIES]
+    series = [(name, [overall.get(k) for k in COMPARE_SERIES]) for name, overall, _ in rows]
     return bar_chart("Configurations compared", groups, series)
 
 
@@ -234,10 +205,10 @@ def _gate_html(gate: list[dict[str, Any]]) -> str:
 
 
 def _group_table_html(groups: dict[str, dict[str, Any]]) -> str:
-    head = "".join(f"<th>{escape(label(k))}</th>" for k in TABLE_KEYS)
+    head = "".join(f"<th>{escape(label(k))}</th>" for k in GROUP_COLUMNS)
     body = "".join(
         f"<tr><td>{escape(name)}</td><td class='n'>{g['items']}</td>"
-        + "".join(f"<td class='n'>{escape(fmt(k, g.get(k)))}</td>" for k in TABLE_KEYS)
+        + "".join(f"<td class='n'>{escape(fmt(k, g.get(k)))}</td>" for k in GROUP_COLUMNS)
         + "</tr>"
         for name, g in groups.items()
     )
@@ -245,7 +216,7 @@ def _group_table_html(groups: dict[str, dict[str, Any]]) -> str:
 
 
 def _compare_table_html(rows: list[tuple[str, dict[str, Any]]], compare: dict[str, Any]) -> str:
-    keys = [key for key in TABLE_KEYS if key != "false_abstention_rate"]
+    keys = COMPARE_COLUMNS
     best = {k: max((fmt(k, o.get(k), True) for _, o, _ in rows), key=lambda v: _number(v)) for k in keys}
     head = "".join(f"<th>{escape(label(k))}</th>" for k in keys)
     body = ""

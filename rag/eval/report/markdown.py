@@ -5,14 +5,11 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from rag.eval.metrics import HEADLINE, METRICS
+from rag.eval.metrics import COMPARE_COLUMNS, GROUP_COLUMNS, HEADLINE, METRICS, fmt
 from rag.eval.report.html import (
-    COMPARE_KEYS,
-    TABLE_KEYS,
     Page,
     compare_rows,
     cross_check,
-    fmt,
     label,
     settings_line,
     verdict,
@@ -55,12 +52,15 @@ def render_markdown(page: Page) -> str:
     for title, groups in (("By question type", m["by_category"]), ("By case", m["by_case"])):
         out += [f"## {title}", ""]
         out += _md_table(
-            ["", "Questions", *[_md(label(k)) for k in TABLE_KEYS]],
-            [[_md(n), str(g["items"]), *[fmt(k, g.get(k)) for k in TABLE_KEYS]] for n, g in groups.items()],
+            ["", "Questions", *[_md(label(k)) for k in GROUP_COLUMNS]],
+            [
+                [_md(n), str(g["items"]), *[fmt(k, g.get(k)) for k in GROUP_COLUMNS]]
+                for n, g in groups.items()
+            ],
         )
     rows = compare_rows(m)
     if len(rows) > 1:
-        keys = ["hit@5", "mrr", *COMPARE_KEYS[1:]]
+        keys = COMPARE_COLUMNS
         out += ["## Retrieval configurations compared", "", winner_sentence(rows), ""]
         out += _md_table(
             ["Configuration", *[_md(label(k)) for k in keys]],
