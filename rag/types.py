@@ -68,6 +68,12 @@ class DocumentInfo:
     doc_type: str = ""
     aliases: tuple[str, ...] = ()
     case_source: str = "catalog"  # "catalog" | "guessed" | "unknown"
+    review: str = ""  # stable review id ("child-s-norfolk-2017"); documents sharing it are one review
+    review_name: str = ""  # display name: "Child S (Norfolk, 2017)"
+    place: str = ""
+    review_type: str = ""  # "serious case review", "local child safeguarding practice review", ...
+    author: str = ""
+    guessed: tuple[str, ...] = ()  # fields guessed from the text (the catalog did not say)
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,12 @@ class Document:
     doc_type: str = ""
     aliases: tuple[str, ...] = ()
     case_source: str = "catalog"
+    review: str = ""
+    review_name: str = ""
+    place: str = ""
+    review_type: str = ""
+    author: str = ""
+    guessed: tuple[str, ...] = ()
     path: str = ""  # relative to the corpus folder
     kind: str = ""  # "pdf" | "text" | "markdown"
     pages: tuple[dict[str, Any], ...] = ()  # {"number", "start", "end"} per page
@@ -92,13 +104,16 @@ class Document:
     def from_dict(cls, data: dict[str, Any]) -> Document:
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
-        values["aliases"] = tuple(values.get("aliases") or ())
-        values["pages"] = tuple(values.get("pages") or ())
+        for name in ("aliases", "pages", "guessed"):
+            values[name] = tuple(values.get(name) or ())
+        values["review"] = values.get("review") or values["doc_id"]
+        values["review_name"] = values.get("review_name") or values.get("case") or values["doc_id"]
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["aliases"], data["pages"] = list(self.aliases), list(self.pages)
+        for name in ("aliases", "pages", "guessed"):
+            data[name] = list(data[name])
         return data
 
 

@@ -1,70 +1,66 @@
-"""The corpus catalog: title, case, board, year and aliases for each review document.
+"""The corpus catalog: what a person has confirmed about each review document.
 
-Documents without an entry still get indexed: their case and board are guessed from
-the text, and the ingest report says so (or says that it could not tell).
+Documents without an entry still get indexed: the review they belong to (label, board,
+place, year, type) is guessed from the document itself (`identity`), and the ingest report
+says which values were guessed. A guessed value never overrides a catalog entry.
 """
 
 from __future__ import annotations
 
-import re
 import tomllib
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.types import DocumentInfo
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-_ENTRY_FIELDS = {"title", "case", "aliases", "board", "year", "doc_type", "password"}
-_CASE_LABEL = re.compile(r"\b(Child|Case|Baby|Family)\s+([A-Z]{1,2}\d?)\b")
-_BOARD = re.compile(
-    r"((?:[A-Z][\w'’]*,?\s+(?:and\s+)?){1,6}?)(?:Local\s+)?Safeguarding\s+(?:Children\s+)?"
-    r"(Board|Partnership)"
-)
-_CHILD_OF_PLACE = re.compile(
-    r"\bchild who (?:died|was (?:seriously )?(?:injured|harmed)|lived) in ([A-Z][a-z]+)"
-)
-_YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
+from rag.ingest import identity
+from rag.types import DocumentInfo
 
 
 class CatalogError(ValueError):
     """The catalog file is malformed; the message names the file and the field."""
 
 
-@dataclass(frozen=True)
-class CatalogEntry:
-    title: str
-    case: str
+class CatalogEntry(BaseModel):
+    """One `[documents."file name"]` table of `corpus/catalog.toml`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str = Field(min_length=1, description="The document's title.")
+    case: str = Field(min_length=1, description="The review's label: 'Child S', 'Family X', 'Jack'.")
+    aliases: tuple[str, ...] = Field((), description="What people type for this review (any case).")
     board: str = ""
+    place: str = ""
     year: int | None = None
-    doc_type: str = ""
-    aliases: tuple[str, ...] = ()
+    doc_type: str = Field(
+        "", description="executive summary | learning briefing | presentation | full report."
+    )
+    review_type: str = ""
+    author: str = ""
+    review: str = Field("", description="Review id, to group several documents of one review.")
     password: str | None = None
 
+    @field_validator("title", "case", "board", "place", "doc_type", "review_type", "author", "review")
+    @classmethod
+    def _stripped(cls, value: str) -> str:
+        return value.strip()
 
-@dataclass
-class Catalog:
-    entries: dict[str, CatalogEntry] = field(default_factory=dict)
+    @field_validator("aliases")
+    @classmethod
+    def _lower(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(a.strip().lower() for a in value if a.strip())
+
+
+class Catalog(BaseModel):
+    entries: dict[str, CatalogEntry] = Field(default_factory=dict)
     path: Path | None = None
 
     def password_for(self, rel_path: str) -> str | None:
         entry = self.entries.get(rel_path)
         return entry.password if entry else None
 
-    def describe(self, rel_path: str, text: str) -> DocumentInfo:
-        """Catalog facts for a document, or a guess from its text when it has no entry."""
-        entry = self.entries.get(rel_path)
-        if entry is not None:
-            return DocumentInfo(
-                doc_id=rel_path,
-                title=entry.title,
-                case=entry.case,
-                board=entry.board,
-                year=entry.year,
-                doc_type=entry.doc_type,
-                aliases=entry.aliases,
-                case_source="catalog",
-            )
-        return guess_info(rel_path, text)
+    def describe(self, rel_path: str, text: str, title_page: str | None = None) -> DocumentInfo:
+        """The catalog's facts for a document, with what it leaves out guessed from the text."""
+        return describe(rel_path, text, title_page, self.entries.get(rel_path))
 
 
 def load_catalog(path: Path) -> Catalog:
@@ -78,80 +74,105 @@ def load_catalog(path: Path) -> Catalog:
     documents = data.get("documents", {})
     if not isinstance(documents, dict):
         raise CatalogError(f"{path}: [documents] must be a table of file names")
-    entries = {name: _entry(path, name, raw) for name, raw in documents.items()}
-    return Catalog(entries=entries, path=path)
+    return Catalog(entries={name: _entry(path, name, raw) for name, raw in documents.items()}, path=path)
 
 
 def _entry(path: Path, name: str, raw: object) -> CatalogEntry:
     where = f'{path}: [documents."{name}"]'
     if not isinstance(raw, dict):
         raise CatalogError(f"{where} must be a table")
-    unknown = set(raw) - _ENTRY_FIELDS
-    if unknown:
-        raise CatalogError(f"{where}: unknown field(s) {sorted(unknown)}; allowed: {sorted(_ENTRY_FIELDS)}")
-    for required in ("title", "case"):
-        if not isinstance(raw.get(required), str) or not raw[required].strip():
-            raise CatalogError(f"{where}: '{required}' is required and must be text")
-    year = raw.get("year")
-    if year is not None and not isinstance(year, int):
-        raise CatalogError(f"{where}: 'year' must be a number such as 2017")
-    aliases = raw.get("aliases", [])
-    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-        raise CatalogError(f"{where}: 'aliases' must be a list of strings")
-    return CatalogEntry(
-        title=raw["title"].strip(),
-        case=raw["case"].strip(),
-        board=str(raw.get("board", "")).strip(),
-        year=year,
-        doc_type=str(raw.get("doc_type", "")).strip(),
-        aliases=tuple(a.strip().lower() for a in aliases if a.strip()),
-        password=raw.get("password"),
-    )
+    try:
+        return CatalogEntry.model_validate(raw)
+    except ValidationError as exc:
+        raise CatalogError(f"{where}: {_problems(exc, raw)}") from exc
 
 
-def guess_info(rel_path: str, text: str) -> DocumentInfo:
-    """Best guess of case, board, year and title from the document text."""
-    case = guess_case(text)
-    board = guess_board(text)
+def _problems(exc: ValidationError, raw: dict) -> str:
+    allowed = sorted(CatalogEntry.model_fields)
+    out = []
+    for error in exc.errors():
+        field = ".".join(str(p) for p in error["loc"])
+        blank = field in {"title", "case"} and not str(raw.get(field, "")).strip()
+        if error["type"] == "extra_forbidden":
+            out.append(f"unknown field '{field}'; allowed: {allowed}")
+        elif error["type"] == "missing" or blank:
+            out.append(f"'{field}' is required and must be text")
+        elif field == "year":
+            out.append("'year' must be a number such as 2017")
+        else:
+            out.append(f"'{field}': {error['msg']}")
+    return "; ".join(dict.fromkeys(out))
+
+
+# --- catalog facts merged with guesses --------------------------------------------------------
+
+
+def describe(rel_path: str, text: str, title_page: str | None, entry: CatalogEntry | None) -> DocumentInfo:
+    guess = identity.guess_review(text, title_page)
+    confirmed = entry.model_dump(exclude={"password", "aliases"}) if entry else {}
+    values, guessed = {}, []
+    for name, value in _guessed_values(rel_path, text, guess).items():
+        if confirmed.get(name):
+            values[name] = confirmed[name]
+        else:
+            values[name] = value
+            if value:
+                guessed.append(name)
+    if confirmed.get("board") and not confirmed.get("place"):
+        values["place"] = identity.place_of(confirmed["board"])  # follows from the board, not a guess
+        guessed = [name for name in guessed if name != "place"]
+    label, place, year = values["case"], values["place"], values["year"]
+    title = values["title"] or Path(rel_path).stem
+    aliases = identity.review_aliases(label, place, year, guess.acronym)
+    if entry:
+        aliases = [*entry.aliases, *aliases]
+    review = entry.review if entry and entry.review else identity.review_id(label, place, year, rel_path)
     return DocumentInfo(
         doc_id=rel_path,
-        title=_guess_title(text) or Path(rel_path).stem,
-        case=case or "",
-        board=board or "",
-        year=_guess_year(text),
-        aliases=(case.lower(),) if case else (),
-        case_source="guessed" if case else "unknown",
+        title=title,
+        case=label,
+        board=values["board"],
+        year=year,
+        doc_type=values["doc_type"],
+        aliases=tuple(dict.fromkeys(aliases)),
+        case_source="catalog" if confirmed.get("case") else ("guessed" if label else "unknown"),
+        review=review,
+        review_name=identity.display_name(label, place, year, fallback=title),
+        place=place,
+        review_type=values["review_type"],
+        author=values["author"],
+        guessed=tuple(name for name in guessed if name != "title" or not entry),
     )
+
+
+def _guessed_values(rel_path: str, text: str, guess: identity.ReviewGuess) -> dict[str, object]:
+    where_it_happened = identity.unlabelled_place(text)
+    place = guess.place or where_it_happened
+    label = guess.label or (f"the {where_it_happened} child" if where_it_happened else "")
+    return {
+        "title": guess_title(guess, label),
+        "case": label,
+        "board": guess.board,
+        "place": place,
+        "year": guess.year,
+        "doc_type": guess.doc_type,
+        "review_type": guess.review_type,
+        "author": guess.author,
+    }
+
+
+def guess_title(guess: identity.ReviewGuess, label: str) -> str:
+    """'Serious Case Review: Child A, full report', from what the title page says."""
+    kind = guess.review_type[:1].upper() + guess.review_type[1:] if guess.review_type else "Review"
+    title = f"{kind}: {label}" if label else kind
+    return f"{title}, {guess.doc_type}" if guess.doc_type else title
+
+
+def guess_info(rel_path: str, text: str, title_page: str | None = None) -> DocumentInfo:
+    """Everything guessed from the text (a document with no catalog entry)."""
+    return describe(rel_path, text, title_page, None)
 
 
 def guess_case(text: str) -> str | None:
-    """The case label a review uses most often ("Child J"), if any."""
-    labels = Counter(f"{kind} {letter}" for kind, letter in _CASE_LABEL.findall(text))
-    if not labels:
-        # Briefings that never label the child often say where it happened instead.
-        place = _CHILD_OF_PLACE.search(text)
-        return f"the {place.group(1)} child" if place else None
-    label, count = labels.most_common(1)[0]
-    return label if count >= 2 else None
-
-
-def guess_board(text: str) -> str | None:
-    head = " ".join(text[:6000].split())
-    found = Counter(
-        f"{m.group(1).strip()} Safeguarding Children {m.group(2)}".replace("  ", " ")
-        for m in _BOARD.finditer(head)
-    )
-    return found.most_common(1)[0][0] if found else None
-
-
-def _guess_year(text: str) -> int | None:
-    years = [int(y) for y in _YEAR.findall(text[:3000])]
-    return max(years) if years else None
-
-
-def _guess_title(text: str) -> str | None:
-    for line in text.split("\n"):
-        line = line.strip("# ").strip()
-        if len(line.split()) >= 3:
-            return line[:160]
-    return None
+    """The review's label as the text gives it, if it gives one."""
+    return identity.guess_label(text, text[: identity.TITLE_PAGE_CHARS]) or None

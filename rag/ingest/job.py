@@ -159,7 +159,8 @@ def _load_one(
             0,
             f"cannot read the file ({exc.strerror}): check permissions",
         )
-    info = catalog.describe(rel, document.text)
+    title_page = document.pages[0].text if document.kind == "pdf" and document.pages else None
+    info = catalog.describe(rel, document.text, title_page)
     passages = chunk_document(document, info, settings.chunk)
     if not passages:
         return None, FileReport(
@@ -171,13 +172,15 @@ def _load_one(
 
 
 def _case_note(info: DocumentInfo) -> str:
-    if info.case_source == "guessed":
-        return (
-            f"not in the catalog: case '{info.case}' guessed from the text; add it to catalog.toml to confirm"
-        )
+    """Which facts about the review were guessed from the text, for a person to confirm."""
     if info.case_source == "unknown":
         return "not in the catalog and no case label found in the text: add it to catalog.toml"
-    return ""
+    if not info.guessed or info.case_source == "catalog" and "case" not in info.guessed:
+        return f"guessed from the text: {', '.join(info.guessed)}" if info.guessed else ""
+    return (
+        f"not in the catalog: case '{info.case}' and {', '.join(g for g in info.guessed if g != 'case')} "
+        "guessed from the text; confirm with `rag catalog --suggest --write`"
+    )
 
 
 def _fingerprint(path: Path, catalog: Catalog, rel: str) -> str:
@@ -186,7 +189,7 @@ def _fingerprint(path: Path, catalog: Catalog, rel: str) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     entry = catalog.entries.get(rel)
-    digest.update(json.dumps(asdict(entry) if entry else None, sort_keys=True, default=str).encode())
+    digest.update(json.dumps(entry.model_dump() if entry else None, sort_keys=True, default=str).encode())
     return digest.hexdigest()
 
 
