@@ -65,3 +65,26 @@ def test_unlabelled_child_is_named_after_the_place():
     text = "This briefing has been produced following an SCR into a child who died in Calderdale in 2017."
     info = guess_info("briefing.txt", text)
     assert info.case == "the Calderdale child" and info.case_source == "guessed"
+
+
+def test_catalog_suggest_writes_entries_that_read_back(tmp_path, capsys):
+    from rag.cli import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir(exist_ok=True)
+    (corpus / "catalog.toml").write_text('[documents."known.txt"]\ntitle = "Known"\ncase = "Child K"\n')
+    (corpus / "known.txt").write_text("Child K. Child K.")
+    (corpus / "new.txt").write_text(
+        "MIDSHIRE SAFEGUARDING CHILDREN BOARD\nSERIOUS CASE REVIEW\nCHILD V\nExecutive Summary\n2016\n\n"
+        "Child V was two. Child V was seen by the health visitor."
+    )
+    assert main(["catalog", "--suggest", "--corpus", str(corpus)]) == 0
+    printed = capsys.readouterr().out
+    assert '[documents."new.txt"]' in printed and "known.txt" not in printed
+    assert main(["catalog", "--suggest", "--write", "--corpus", str(corpus)]) == 0
+    entry = load_catalog(corpus / "catalog.toml").entries["new.txt"]
+    assert (entry.case, entry.board, entry.year, entry.doc_type) == (
+        "Child V", "Midshire Safeguarding Children Board", 2016, "executive summary")  # fmt: skip
+    assert "the midshire review" in entry.aliases
+    assert main(["catalog", "--suggest", "--corpus", str(corpus)]) == 0
+    assert "every document" in capsys.readouterr().out

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rag.cli import ask, bench, eval, ingest, serve
+from rag.cli import ask, bench, catalog, eval, ingest, serve
 from rag.cli.common import EXIT_USAGE, UsageError
 
 
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command")
-    for command in (ingest, ask, serve, eval, bench):
+    for command in (ingest, catalog, ask, serve, eval, bench):
         command.register(commands)
     return parser
 

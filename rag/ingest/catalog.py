@@ -163,7 +163,7 @@ def _guessed_values(rel_path: str, text: str, guess: identity.ReviewGuess) -> di
 
 def guess_title(guess: identity.ReviewGuess, label: str) -> str:
     """'Serious Case Review: Child A, full report', from what the title page says."""
-    kind = guess.review_type[:1].upper() + guess.review_type[1:] if guess.review_type else "Review"
+    kind = guess.review_type.title() if guess.review_type else "Review"
     title = f"{kind}: {label}" if label else kind
     return f"{title}, {guess.doc_type}" if guess.doc_type else title
 

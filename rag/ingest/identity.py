@@ -178,11 +178,16 @@ def place_of(board: str) -> str:
     return place.strip(" ,")
 
 
+_GENERIC_PLACE_WORDS = {"city", "county", "borough", "district", "council", "metropolitan", "royal"}
+
+
 def place_names(place: str) -> list[str]:
     """'City of London & Hackney' -> ['City of London', 'Hackney']; 'City of York' -> also 'York'."""
     parts = [p.strip() for p in re.split(r",|\s+and\s+|\s*&\s*", place) if p.strip()]
     names = []
     for part in parts:
+        if part.lower() in _GENERIC_PLACE_WORDS:
+            continue  # "City" of "City & Hackney" is no name anyone types for the review
         names.append(part)
         short = re.sub(r"^(?:City|County|Borough|Royal Borough|London Borough) of\s+", "", part)
         if short != part:
@@ -252,9 +257,9 @@ def review_aliases(label: str, place: str, year: int | None, acronym: str = "") 
     """What people type for a review: its label, its place and board ('the Surrey review',
     'surrey', 'the 2014 Surrey review', 'surrey child s'), and the board's acronym."""
     names = [label.lower()] if label else []
-    letter = re.fullmatch(r"(child|case|baby) ([a-z0-9]{1,3})", label.lower())
-    if letter:  # "Child S" is also typed "case s", "baby s"
-        names += [f"{kind} {letter.group(2)}" for kind in ("child", "case", "baby")]
+    letter = re.fullmatch(r"(child|case) ([a-z0-9]{1,3})", label.lower())
+    if letter:  # "Child S" is also typed "case s"
+        names += [f"{kind} {letter.group(2)}" for kind in ("child", "case")]
     for where in (p.lower() for p in place_names(place)):
         names += [where, f"the {where} review", f"the {where} scr", f"the {where} case"]
         if year:
