@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import random
+import statistics
 
+import numpy as np
 import pytest
 
 from rag.eval.gold import GoldError, GoldItem, load_gold
@@ -26,6 +28,7 @@ from rag.eval.score import (
     score_item,
     summarise,
 )
+from rag.eval.stats import percentile
 
 Q1 = "The childminder phoned the MASH for an anonymous consultation."  # 9 words
 Q2 = "No referral was made to children's social care after the bruising."  # 11 words
@@ -158,8 +161,23 @@ def test_summary_worked_example():
     assert m["abstain_accuracy"] == 0.5  # a and c right, b and d wrong
     # Cited words: a 28 in 3 citations, c 28 in 3, d 28 in 3 (b cited nothing).
     assert m["words_per_citation"] == pytest.approx(84 / 9, abs=0.01)
-    # Sorted latencies 100, 200, 300, 400: index round(0.5 * 3) = 2 and round(0.95 * 3) = 3.
-    assert m["latency_p50_ms"] == 300.0 and m["latency_p95_ms"] == 400.0
+    # Latencies 100, 200, 300, 400: the median is 250; the 95th percentile lies 0.95 x 3 = 2.85
+    # ranks along, 85% of the way from 300 to 400.
+    assert m["latency_p50_ms"] == 250.0 and m["latency_p95_ms"] == 385.0
+    assert summarise([])["latency_p50_ms"] == 0.0
+
+
+def test_percentile_agrees_with_the_median_and_with_numpy():
+    rng = random.Random(3)
+    for n in (1, 2, 5, 112):
+        values = [rng.uniform(20, 400) for _ in range(n)]
+        assert percentile(values, 50) == pytest.approx(statistics.median(values))
+        for pct in (0, 1, 50, 95, 99, 100):
+            assert percentile(values, pct) == pytest.approx(float(np.percentile(values, pct))), (n, pct)
+    with pytest.raises(ValueError):
+        percentile([], 50)
+    with pytest.raises(ValueError):
+        percentile([1.0], 99.5)
 
 
 def test_every_described_metric_is_computed_and_every_view_is_drawn_from_the_descriptions():

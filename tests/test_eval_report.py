@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from rag.eval.metrics import paired_permutation_p
 from rag.eval.report import charts
 from rag.eval.report import html as report
 from rag.eval.score import by_case, by_category, score_item, summarise
+from rag.eval.stats import paired_permutation_p
 
 from .test_eval_metrics import answer, item
 
@@ -120,6 +120,13 @@ def test_paired_permutation_worked_examples():
     p, n = paired_permutation_p({"a": 1.0, "b": 1.0}, {"a": 0.0, "b": 0.0})
     assert n == 2 and 0.45 < p < 0.55
     assert paired_permutation_p({"a": 1.0}, {"z": 0.0}) == (1.0, 0)  # nothing paired
+    # Diffs 0.1 x 20 and -0.1 x 20 and +0.4 (41 pairs, random resamples): the same p every time and
+    # whatever order the ids come in.
+    a = {f"q{i}": (0.6 if i < 20 else 0.4) for i in range(40)} | {"z": 0.9}
+    b = {f"q{i}": 0.5 for i in range(40)} | {"z": 0.5}
+    p, n = paired_permutation_p(a, b)
+    assert n == 41 and 0.6 < p < 0.8  # about 0.69
+    assert paired_permutation_p(dict(reversed(a.items())), b) == (p, 41)
 
 
 def test_markdown_report_escapes_table_cells():

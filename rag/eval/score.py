@@ -16,6 +16,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from rag.eval.gold import GoldItem
+from rag.eval.stats import percentile
 from rag.text import normalise_space
 
 MATCH_FRACTION = 0.6  # a span "contains" a quote when it holds this much of it verbatim
@@ -260,9 +261,9 @@ def summarise(scores: list[ItemScore]) -> dict[str, Any]:
     metrics["words_per_citation"] = round(sum(s.cited_words for s in scores) / cited, 2) if cited else None
     answered = [s.answer_words for s in scores if not s.abstained]
     metrics["answer_words"] = round(statistics.fmean(answered), 1) if answered else None
-    latencies = sorted(s.latency_ms for s in scores)
-    metrics["latency_p50_ms"] = _percentile(latencies, 50)
-    metrics["latency_p95_ms"] = _percentile(latencies, 95)
+    latencies = [s.latency_ms for s in scores]
+    metrics["latency_p50_ms"] = round(percentile(latencies, 50), 1) if latencies else 0.0
+    metrics["latency_p95_ms"] = round(percentile(latencies, 95), 1) if latencies else 0.0
     return metrics
 
 
@@ -286,11 +287,3 @@ def by_case(scores: list[ItemScore]) -> dict[str, Any]:
 def _mean(values: list[float]) -> float | None:
     """Mean rounded to 4 places; None when no item qualifies (shown as 'n/a')."""
     return round(statistics.fmean(values), 4) if values else None
-
-
-def _percentile(values: list[float], pct: float) -> float:
-    """The value at index round(pct% x (n - 1)) of the sorted values."""
-    if not values:
-        return 0.0
-    index = min(len(values) - 1, max(0, round(pct / 100 * (len(values) - 1))))
-    return round(values[index], 1)

@@ -16,10 +16,10 @@ from rag.eval.metrics import (
     HEADLINE,
     METRICS,
     fmt,
-    paired_permutation_p,
 )
 from rag.eval.report.charts import bar_chart
 from rag.eval.score import BUDGET_KEY, WORD_BUDGET, ItemScore
+from rag.eval.stats import paired_permutation_p
 
 WORST = 12
 
