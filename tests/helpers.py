@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from rag import store
 from rag.settings import Settings
+from rag.store import bm25
 
 
 def bm25_ids(settings: Settings, query: str, k: int = 5) -> list[str]:
     """Passage ids BM25 ranks highest for `query` in the live generation."""
-    from llama_index.retrievers.bm25 import BM25Retriever
-
-    generation = store.open_current(settings)
-    retriever = BM25Retriever.from_persist_dir(str(generation.bm25_path))
+    retriever = bm25.load(store.open_current(settings).bm25_path)
     retriever.similarity_top_k = k
     return [hit.node.node_id for hit in retriever.retrieve(query)]
 

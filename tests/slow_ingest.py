@@ -9,9 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-from rag import store
 from rag.ingest import ingest
 from rag.settings import load_settings
+from rag.store import bm25, files, generation
 from tests.conftest import FakeEmbedder
 
 
@@ -26,21 +26,25 @@ class SlowEmbedder(FakeEmbedder):
         return super().embed_passages(texts)
 
 
-def _lingering(name: str, original):
+def _linger(marker: str, module, name: str) -> None:
+    """Make `module.name` announce `marker` and pause before and after it runs. The Builder
+    calls these through their modules, so this is where it looks them up."""
+    original = getattr(module, name)  # AttributeError, not a silent no-op, if it moved
+
     def wrapper(*args, **kwargs):
-        _announce(name)
+        _announce(marker)
         result = original(*args, **kwargs)
-        _announce(name + "-DONE")
+        _announce(marker + "-DONE")
         return result
 
-    return wrapper
+    setattr(module, name, wrapper)
 
 
 def main() -> None:
     corpus, index = Path(sys.argv[1]), Path(sys.argv[2])
-    store._persist_bm25 = _lingering("BM25", store._persist_bm25)
-    store._fsync_tree = _lingering("FSYNC", store._fsync_tree)
-    store._sweep = _lingering("SWEEP", store._sweep)
+    _linger("BM25", bm25, "persist")
+    _linger("FSYNC", files, "fsync_tree")
+    _linger("SWEEP", generation, "sweep_old")
     settings = load_settings(corpus_dir=corpus, index_dir=index)
     ingest(settings, embedder=SlowEmbedder())
     print("FINISHED", flush=True)

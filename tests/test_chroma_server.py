@@ -16,6 +16,7 @@ from rag.answer.engine import Engine
 from rag.embed import passage_embedding_text
 from rag.ingest import ingest
 from rag.query import analyse
+from rag.store import bm25
 
 from .conftest import ROOT
 from .helpers import chroma_count, chroma_ids
@@ -121,7 +122,7 @@ def test_failed_build_leaves_the_live_collection_and_no_orphan(
     def broken(*args, **kwargs):
         raise OSError("disk full while writing BM25")
 
-    monkeypatch.setattr(store, "_persist_bm25", broken)
+    monkeypatch.setattr(bm25, "persist", broken)
     (corpus_copy / S_FILE).write_text((corpus_copy / S_FILE).read_text() + "\n\nA new closing line.\n")
     with pytest.raises(OSError, match="disk full"):
         ingest(http_settings, embedder=fake_embedder)

@@ -1,0 +1,101 @@
+"""Chroma clients and collections, embedded in a generation's folder or on a Chroma server.
+
+The process keeps one client per folder (or server) and closes it through chromadb's
+public `Client.close()` before the folder is copied or removed: a client left open keeps
+its SQLite files, and chromadb would hand the same stale system to the next client.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from pathlib import Path
+from typing import Any
+
+from rag.settings import IndexSettings, Settings
+
+# Below the server's request limit (about 5,400 records for a 384-d collection).
+ADD_BATCH = 4000
+
+_clients: dict[tuple[str, str], Any] = {}  # ("path", resolved folder) or ("http", host:port)
+_clients_lock = threading.Lock()
+
+
+def chroma_client(path: Path, index: IndexSettings | None = None):  # -> chromadb.ClientAPI
+    """Files at `path` (embedded), or the Chroma server when `index.chroma_mode` is 'http'."""
+    server = index if index is not None and index.chroma_mode == "http" else None
+    key = ("http", f"{server.chroma_host}:{server.chroma_port}") if server else ("path", _folder(path))
+    with _clients_lock:
+        if key not in _clients:
+            _clients[key] = _new_client(path, server)
+        return _clients[key]
+
+
+def _folder(path: Path) -> str:
+    return str(Path(path).resolve())
+
+
+def _new_client(path: Path, server: IndexSettings | None):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    options = ChromaSettings(anonymized_telemetry=False)
+    if server is not None:
+        return chromadb.HttpClient(host=server.chroma_host, port=server.chroma_port, settings=options)
+    return chromadb.PersistentClient(path=str(path), settings=options)
+
+
+def release_chroma(path: Path | None = None) -> None:
+    """Close the clients of folders under `path` (every client when None) so the files can be
+    copied or removed; clients of other folders (a live engine's) are left open."""
+    root = None if path is None else Path(path).resolve()
+    with _clients_lock:
+        keys = [key for key in _clients if root is None or _is_under(key, root)]
+        closing = [_clients.pop(key) for key in keys]
+    for client in closing:
+        client.close()  # the last reference to its system: chromadb stops it and forgets it
+
+
+def _is_under(key: tuple[str, str], root: Path) -> bool:
+    kind, where = key
+    return kind == "path" and Path(where).is_relative_to(root)
+
+
+def open_collection(path: Path, name: str, index: IndexSettings | None = None):
+    """A Chroma collection that never embeds anything itself (no model download)."""
+    return chroma_client(path, index).get_or_create_collection(
+        name=name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+    )
+
+
+def collection_name(settings: Settings, generation: Path) -> str:
+    """Embedded: the configured name, inside the generation's own folder. http: one server
+    holds every generation of every recipe, so the name carries both and switching CURRENT
+    switches collections atomically."""
+    if settings.index.chroma_mode != "http":
+        return settings.index.collection
+    return f"{settings.index.collection}-{generation.parent.name}-{generation.name}"
+
+
+def drop_collection(settings: Settings, generation: Path) -> None:
+    """http mode: delete a generation's collection (embedded ones go with the folder)."""
+    if settings.index.chroma_mode != "http":
+        return
+    from chromadb.errors import NotFoundError
+
+    client = chroma_client(generation, settings.index)
+    with contextlib.suppress(NotFoundError, ValueError):  # never created, or already gone
+        client.delete_collection(collection_name(settings, generation))
+
+
+def copy_collection(source, target, batch: int = ADD_BATCH) -> None:
+    """Every record of `source` into `target` with its vector (http mode's copytree)."""
+    for offset in range(0, source.count(), batch):
+        rows = source.get(include=["embeddings", "metadatas", "documents"], limit=batch, offset=offset)
+        if rows["ids"]:
+            target.add(
+                ids=rows["ids"],
+                embeddings=rows["embeddings"],
+                metadatas=rows["metadatas"],
+                documents=rows["documents"],
+            )

@@ -1,0 +1,166 @@
+"""Generations of an index: the manifest, opening the live one, switching CURRENT, sweeping.
+
+A generation is complete once it holds READY; CURRENT names the one readers use, and is
+only ever pointed at a complete generation, by an atomic rename.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rag.settings import Settings
+from rag.store import chroma
+from rag.store.files import atomic_write_text, read_jsonl
+from rag.store.recipe import recipe_dir
+from rag.types import Passage
+
+
+class IndexMissing(RuntimeError):
+    """No usable index; the message says which command builds one."""
+
+
+@dataclass
+class FileRecord:
+    """What the manifest remembers of one corpus file."""
+
+    fingerprint: str  # sha256 of the file bytes and of its catalog entry
+    status: str
+    doc_id: str = ""
+    pages: int = 0
+    passages: int = 0
+    reason: str = ""
+    case: str = ""
+
+
+@dataclass
+class Manifest:
+    files: dict[str, FileRecord] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps({"files": {k: asdict(v) for k, v in self.files.items()}}, indent=1)
+
+    @classmethod
+    def from_path(cls, path: Path) -> Manifest:
+        if not path.exists():
+            return cls()
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(files={k: FileRecord(**v) for k, v in data.get("files", {}).items()})
+
+
+@dataclass
+class Generation:
+    """One complete index generation on disk."""
+
+    path: Path
+    settings: Settings
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.path / "chroma"
+
+    @property
+    def bm25_path(self) -> Path:
+        return self.path / "bm25"
+
+    @property
+    def manifest(self) -> Manifest:
+        return Manifest.from_path(self.path / "manifest.json")
+
+    def passages(self) -> list[Passage]:
+        return [Passage(**row) for row in read_jsonl(self.path / "passages.jsonl")]
+
+    def documents(self) -> dict[str, dict[str, Any]]:
+        """doc_id -> {info..., "text": cleaned text} for highlighting and reading sources."""
+        return {row["doc_id"]: row for row in read_jsonl(self.path / "documents.jsonl")}
+
+    def collection(self):  # -> chromadb.Collection
+        if self.settings.index.chroma_mode == "http":
+            return _server_collection(self.settings, self.path)
+        return chroma.open_collection(self.chroma_path, self.settings.index.collection)
+
+
+def _server_collection(settings: Settings, generation: Path):
+    """A live generation's collection on the server; missing means the index must be rebuilt."""
+    from chromadb.errors import NotFoundError
+
+    name = chroma.collection_name(settings, generation)
+    client = chroma.chroma_client(generation, settings.index)
+    try:
+        return client.get_collection(name, embedding_function=None)
+    except (NotFoundError, ValueError) as exc:
+        where = f"{settings.index.chroma_host}:{settings.index.chroma_port}"
+        raise IndexMissing(
+            f"collection {name} is not on the Chroma server at {where}: run `rag ingest --rebuild`"
+        ) from exc
+
+
+def open_current(settings: Settings) -> Generation:
+    """The live generation for these settings, or an error saying how to build one."""
+    root = recipe_dir(settings)
+    pointer = root / "CURRENT"
+    if not pointer.exists():
+        raise IndexMissing(
+            f"no index for the current settings in {settings.index_dir}: "
+            f"run `rag ingest --corpus {settings.corpus_dir} --index {settings.index_dir}`"
+        )
+    path = root / pointer.read_text(encoding="utf-8").strip()
+    if not (path / "READY").exists():
+        raise IndexMissing(f"index generation {path} is incomplete: run `rag ingest --rebuild`")
+    return Generation(path=path, settings=settings)
+
+
+def current_or_none(settings: Settings) -> Generation | None:
+    try:
+        return open_current(settings)
+    except IndexMissing:
+        return None
+
+
+def _live_name(root: Path) -> str:
+    """The generation CURRENT names, or "" when there is none yet."""
+    pointer = root / "CURRENT"
+    return pointer.read_text(encoding="utf-8").strip() if pointer.exists() else ""
+
+
+def new_path(root: Path) -> Path:
+    """A fresh generation folder name under `root` (not created)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    return root / f"gen-{stamp}-{os.getpid()}"
+
+
+def mark_ready(path: Path) -> None:
+    """Declare the generation at `path` complete (everything in it already on disk)."""
+    atomic_write_text(path / "READY", "ok\n")
+
+
+def switch_current(root: Path, path: Path) -> None:
+    """Point readers at the generation `path`: the one step that makes an ingest visible."""
+    atomic_write_text(root / "CURRENT", path.name + "\n")
+
+
+def sweep_unfinished(settings: Settings) -> None:
+    """Remove generations left half-built by a killed ingest (call under the lock)."""
+    root = recipe_dir(settings)
+    live = _live_name(root)
+    for gen in root.glob("gen-*"):
+        if gen.name != live and not (gen / "READY").exists():
+            remove(settings, gen)
+
+
+def sweep_old(settings: Settings, root: Path, keep: int, live: str) -> None:
+    """Delete all but the live generation and the `keep` newest finished ones before it."""
+    finished = sorted(g for g in root.glob("gen-*") if (g / "READY").exists() and g.name != live)
+    for gen in finished[: max(0, len(finished) - keep)]:
+        remove(settings, gen)
+
+
+def remove(settings: Settings, generation: Path) -> None:
+    """Delete a generation: its folder, and in http mode its collection on the server."""
+    chroma.drop_collection(settings, generation)
+    shutil.rmtree(generation, ignore_errors=True)
