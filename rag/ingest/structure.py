@@ -18,6 +18,10 @@ _BULLET = re.compile(r"^(?:[-*+•▪◦●■□➢►]|\(?[a-z]\)|\(?[ivx]{1,4
 _NUMBERED_PARA = re.compile(r"^(?:[-*•]\s+)?(\d{1,2}(?:\.\d{1,3}){1,3})\.?\s+(\S.*)$")
 _BARE_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,3}){0,3})\.?$")
 _NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2})?)\.?\s+([A-Z‘'\"(].*)$")
+# "Section Four - Key themes", "Part 2: Findings", "Chapter 3 Analysis": a top-level heading.
+_WORDED_HEADING = re.compile(
+    r"^((?:Section|Part|Chapter)\s+(?:\d{1,2}|[A-Z][a-z]+|[IVX]{1,4}))\s*[-–—:.]?\s+([A-Z].{1,80})$"
+)
 _TOC_LINE = re.compile(r"\s(?:page\s*)?\d{1,3}$", re.IGNORECASE)
 _HTML_TAG = re.compile(r"</?(?:p|br|div|span|em|strong|b|i|u|sup|sub)\b[^>]*>", re.IGNORECASE)
 _CONT = re.compile(r"[\s,:;.\-–]*\b(?:cont(?:inued)?|contd)\b\.?\s*$", re.IGNORECASE)
@@ -100,14 +104,15 @@ def _units(lines: list[_Line]) -> list[list[_Line]]:
     a unit of its own (headings, bullets, numbered paragraphs)."""
     units: list[list[_Line]] = []
     current: list[_Line] = []
-    for line in lines:
+    for i, line in enumerate(lines):
         stripped = line.text.strip()
         if line.blank or _HTML_TAG.fullmatch(stripped):
             if current:
                 units.append(current)
             current = []
             continue
-        if current and _starts_unit(stripped):
+        following = lines[i + 1].text.strip() if i + 1 < len(lines) else ""
+        if current and (_starts_unit(stripped) or _heading_between(current[-1].text, stripped, following)):
             units.append(current)
             current = []
         current.append(line)
@@ -117,6 +122,19 @@ def _units(lines: list[_Line]) -> list[list[_Line]]:
     if current:
         units.append(current)
     return units
+
+
+def _heading_between(previous: str, line: str, following: str) -> bool:
+    """A heading printed between paragraphs with no blank line around it (text taken from a
+    PDF): a short line without sentence punctuation, after a finished sentence and before a
+    line that starts a new one."""
+    if not previous.rstrip().endswith((".", ":", ";", "!", "?", '"', "”")):
+        return False
+    if len(line.split()) > 10 or line.endswith((".", ";", ",")) or not following:
+        return False
+    if not (line[:1].isupper() or _NUMBERED_HEADING.match(line) or _WORDED_HEADING.match(line)):
+        return False
+    return following[:1].isupper() or following[:1].isdigit() or bool(_BULLET.match(following))
 
 
 def _starts_unit(stripped: str) -> bool:
@@ -141,6 +159,9 @@ def _consume(p: _Parser, unit: list[_Line], following: list[_Line] | None) -> No
         return
     if p.pending_number and "." not in p.pending_number and _is_title(unit, following):
         p.set_heading(1, f"{p.pending_number} {_strip_title(first)}")
+        return
+    if (worded := _WORDED_HEADING.match(first)) and _is_title(unit, following):
+        p.set_heading(1, f"{worded.group(1)} - {_strip_title(worded.group(2))}")
         return
     if (heading := _NUMBERED_HEADING.match(first)) and _is_title(unit, following):
         level = heading.group(1).count(".") + 1
