@@ -93,7 +93,7 @@ def run_eval(args: argparse.Namespace) -> int:
 
 def _print_summary(metrics: dict, out: Path) -> None:
     from rag.eval.metrics import HEADLINE, METRICS, TERMINAL_COLUMNS, fmt
-    from rag.eval.report.html import compare_rows, winner_sentence
+    from rag.eval.report.sentences import compare_rows, winner_sentence
 
     console = stdout_console()
     table = Table("metric", "value", "what it means")
@@ -104,8 +104,8 @@ def _print_summary(metrics: dict, out: Path) -> None:
     rows = compare_rows(metrics)
     if len(rows) > 1:
         compare = Table("configuration", *[METRICS[k].label for k in TERMINAL_COLUMNS])
-        for name, values, _ in rows:
-            compare.add_row(name, *[fmt(k, values.get(k), True) for k in TERMINAL_COLUMNS])
+        for row in rows:
+            compare.add_row(row.name, *[fmt(k, row.overall.get(k), True) for k in TERMINAL_COLUMNS])
         console.print(compare)
         console.print(winner_sentence(rows), markup=False, highlight=False)
     for gate in metrics.get("gate", []):

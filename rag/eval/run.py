@@ -206,7 +206,8 @@ def write_outputs(
     checks: list[Check] | None = None,
 ) -> dict[str, Any]:
     """results.jsonl, scores.jsonl, metrics.json, report.html and report.md; returns the metrics."""
-    from rag.eval.report import html as report
+    from rag.eval.report.context import build_report
+    from rag.eval.report.render import render_html, render_markdown
 
     out_dir.mkdir(parents=True, exist_ok=True)
     main, compared = runs[0], runs[1:]
@@ -235,9 +236,9 @@ def write_outputs(
         },
     }
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=1, ensure_ascii=False), encoding="utf-8")
-    page = report.Page(metrics, main.results, main.rows, items)
-    (out_dir / "report.html").write_text(report.render_html(page), encoding="utf-8")
-    (out_dir / "report.md").write_text(report.render_markdown(page), encoding="utf-8")
+    report = build_report(metrics, main.results, main.rows, items)
+    (out_dir / "report.html").write_text(render_html(report), encoding="utf-8")
+    (out_dir / "report.md").write_text(render_markdown(report), encoding="utf-8")
     return metrics
 
 
