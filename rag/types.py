@@ -227,7 +227,7 @@ class Citation:
     doc_id: str
     title: str
     case: str
-    page: int | None
+    page: int | None  # the page the quote starts on
     section: str
     paragraph: str | None
     quote: str
@@ -236,6 +236,7 @@ class Citation:
     end: int
     score: float
     passage_id: str = ""
+    page_end: int | None = None  # the page the quote ends on, when it runs on to another
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

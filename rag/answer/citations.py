@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rag.retrieve.sentences import Unit
-from rag.types import Citation, Document, Hit
+from rag.types import PAGE_SEPARATOR, Citation, Document, Hit
 
 
 @dataclass
@@ -18,24 +18,40 @@ class Chosen:
     score: float
 
 
+def page_at(pages: tuple[dict, ...], offset: int) -> int | None:
+    """The printed page holding the character at `offset` of the document's cleaned text."""
+    for page in pages:
+        if offset < page["end"] + len(PAGE_SEPARATOR):
+            return page["number"]
+    return pages[-1]["number"] if pages else None
+
+
 def cite(n: int, chosen: Chosen, document: Document | None) -> Citation:
     """Citation [n] for a chosen sentence; the quote is always exact passage text."""
     passage, unit = chosen.hit.passage, chosen.unit
     start = document.text.find(unit.quote, passage.start) if document is not None else -1
     if start < 0:
         start = passage.start + unit.start  # best effort: the passage offsets are still right
+    end = start + len(unit.quote)
+    page, page_end = passage.page, None
+    if document is not None and document.pages:
+        # The page the quoted sentence is printed on, not where its passage starts.
+        page = page_at(document.pages, start)
+        last = page_at(document.pages, max(start, end - 1))
+        page_end = last if last != page else None
     return Citation(
         n=n,
         doc_id=passage.doc_id,
         title=passage.title,
         case=passage.case,
-        page=passage.page,
+        page=page,
+        page_end=page_end,
         section=passage.section,
         paragraph=passage.paragraph,
         quote=unit.quote,
         text=passage.text,
         start=start,
-        end=start + len(unit.quote),
+        end=end,
         score=chosen.score,
         passage_id=passage.id,
     )
