@@ -99,14 +99,24 @@ class CachingEmbedder:
 
 
 class Engines:
-    """Engines for several settings, sharing embedders and each loaded index generation."""
+    """An engine holder per configuration; the holders share embedders and each loaded index
+    generation, so several configurations load the index once."""
 
     def __init__(self, embedder=None):
         self._embedder = embedder
         self._embedders: dict[str, CachingEmbedder] = {}
         self._search: dict[str, Any] = {}
+        self._holders: dict[str, Any] = {}
 
     def engine(self, settings: Settings):
+        from rag.answer.holder import EngineHolder
+
+        key = settings.model_dump_json()
+        if key not in self._holders:
+            self._holders[key] = EngineHolder(settings, lambda: self._load(settings), background=False)
+        return self._holders[key].get()
+
+    def _load(self, settings: Settings):
         from rag import store
         from rag.answer.engine import Engine
         from rag.retrieve import SearchIndex
