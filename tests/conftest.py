@@ -5,7 +5,11 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -17,6 +21,10 @@ import urllib3  # noqa: F401, E402
 
 import rag  # noqa: F401  (sets the offline environment before anything else loads)
 from rag.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from rag.answer.engine import Engine
+    from rag.embed import Embedder
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -85,3 +93,88 @@ def corpus_copy(tmp_path) -> Path:
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return load_settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+
+
+# --- indexes built once per session ------------------------------------------------------------
+# Session fixtures are set up before the per-test isolation above, so they block sockets and
+# point the RAG_* paths at their own folder themselves. Tests only read these indexes; a test
+# that changes the corpus or the index ingests its own copy (`corpus_copy`, `settings`).
+
+
+@contextmanager
+def offline_outside_a_test(root: Path) -> Iterator[None]:
+    """Sockets blocked and RAG_* paths under root while a shared index is built; the socket
+    state of whatever runs next (a loopback test, say) is restored afterwards."""
+    saved = socket.socket, socket.getaddrinfo, socket.gethostbyname
+    pytest_socket.disable_socket(allow_unix_socket=True)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("RAG_INDEX_DIR", str(root / "index"))
+            patch.setenv("RAG_CORPUS_DIR", str(root / "corpus"))
+            patch.delenv("RAG_CONFIG", raising=False)
+            yield
+    finally:
+        socket.socket, socket.getaddrinfo, socket.gethostbyname = saved  # type: ignore[misc]
+
+
+def index_corpus(
+    root: Path, embedder: Embedder | None = None, change: Callable[[Path], None] | None = None
+) -> Settings:
+    """The real corpus copied to root/corpus (then edited by `change`, if given) and ingested
+    into root/index, with the real model unless an embedder is given."""
+    from rag.ingest import ingest
+
+    shutil.copytree(CORPUS, root / "corpus", ignore=shutil.ignore_patterns("_*"))
+    if change is not None:
+        change(root / "corpus")
+    settings = load_settings(corpus_dir=root / "corpus", index_dir=root / "index")
+    report = ingest(settings, embedder=embedder)
+    assert report.exit_code == 0 and {r.status.value for r in report.files} == {"ok"}, report.to_dict()
+    return settings
+
+
+def _shared_index(tmp_path_factory, name: str, **build) -> Iterator[Settings]:
+    from rag import store
+
+    root = tmp_path_factory.mktemp(name)
+    with offline_outside_a_test(root):
+        settings = index_corpus(root, **build)
+    live = store.open_current(settings).path
+    yield settings
+    assert store.open_current(settings).path == live, f"a test changed the shared index {name}"
+
+
+@pytest.fixture(scope="session")
+def real_index(tmp_path_factory) -> Iterator[Settings]:
+    """The real corpus ingested once with the real model, real Chroma and BM25."""
+    yield from _shared_index(tmp_path_factory, "real-index")
+
+
+@pytest.fixture(scope="session")
+def real_engine(real_index) -> Engine:
+    from rag.answer.engine import Engine
+
+    # Each question embeds the sentences of what it retrieves; the background warm-up of
+    # every sentence is left to the evaluation gate's engine, which asks all the gold questions.
+    return Engine.load(real_index, warm_up=False)
+
+
+@pytest.fixture(scope="session")
+def fake_index(tmp_path_factory) -> Iterator[Settings]:
+    """The real corpus ingested once with the fake embedder."""
+    yield from _shared_index(tmp_path_factory, "fake-index", embedder=FakeEmbedder())
+
+
+@pytest.fixture(scope="session")
+def fake_engine(fake_index) -> Engine:
+    from rag.answer.engine import Engine
+
+    return Engine.load(fake_index, embedder=FakeEmbedder())
+
+
+@pytest.fixture(scope="session")
+def hostile_index(tmp_path_factory) -> Iterator[Settings]:
+    """The fake-embedder index with one more review whose text and catalog entry carry markup."""
+    from tests.web_support import add_hostile_review
+
+    yield from _shared_index(tmp_path_factory, "hostile-index", embedder=FakeEmbedder(), change=add_hostile_review)

@@ -13,9 +13,8 @@ from rag.ingest import ingest
 
 
 @pytest.fixture
-def engine(settings, corpus_copy, fake_embedder) -> Engine:
-    ingest(settings, embedder=fake_embedder)
-    return Engine.load(settings, embedder=fake_embedder)
+def engine(fake_engine) -> Engine:
+    return fake_engine  # shared by the session: these tests only read it
 
 
 def _quotes_are_exact(engine: Engine, answer) -> None:
@@ -139,10 +138,14 @@ def test_stream_yields_the_answer_text_then_the_answer(engine):
     assert text == events[-1]["answer"].answer
 
 
-def test_cli_ask_json(engine, settings, capsys, monkeypatch, fake_embedder):
+def test_cli_ask_json(fake_index, capsys, monkeypatch, fake_embedder):
     from rag import cli
     from rag.answer import engine as engine_module
+    from rag.answer import holder
 
+    monkeypatch.setenv("RAG_INDEX_DIR", str(fake_index.index_dir))
+    monkeypatch.setenv("RAG_CORPUS_DIR", str(fake_index.corpus_dir))
+    monkeypatch.setattr(holder, "_HOLDERS", {})  # the CLI's engine cache: none before, none kept
     monkeypatch.setattr(engine_module, "get_embedder", lambda _s: fake_embedder)
     assert cli.main(["ask", "what went wrong with the consultation in Case S", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

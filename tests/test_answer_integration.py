@@ -2,30 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from rag import prompts
-from rag.answer.engine import Engine
-from rag.ingest import ingest
-from rag.settings import load_settings
 
-from .conftest import CORPUS
-
-pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def real_engine(tmp_path_factory) -> Engine:
-    import pytest_socket
-
-    pytest_socket.disable_socket(allow_unix_socket=True)
-    root = tmp_path_factory.mktemp("real")
-    shutil.copytree(CORPUS, root / "corpus")
-    settings = load_settings(corpus_dir=root / "corpus", index_dir=root / "index")
-    assert ingest(settings).exit_code == 0
-    return Engine.load(settings)
+pytestmark = pytest.mark.integration  # on the session's real index (`real_engine` in conftest.py)
 
 
 def _text(answer) -> str:

@@ -16,9 +16,9 @@ from tests.web_support import (
     CASE_S_QUESTION,
     HOSTILE_QUESTION,
     NGINX,
-    make_index,
     nginx_in_front,
     served_app,
+    serving_settings,
 )
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -44,9 +44,9 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(hostile_index, tmp_path_factory):
     root = tmp_path_factory.mktemp("web-browser")
-    settings = make_index(root, hostile=True, root_path="/scr")
+    settings = serving_settings(hostile_index, root, root_path="/scr")
     with served_app(settings) as (base, _):
         yield base, root, settings
 

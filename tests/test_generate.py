@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 import time
 
@@ -11,9 +10,8 @@ import pytest
 
 from rag import prompts
 from rag.answer.engine import Engine
-from rag.ingest import ingest
-from rag.settings import GenerateSettings, Settings, load_settings
-from tests.conftest import CORPUS, FakeEmbedder
+from rag.settings import GenerateSettings, Settings
+from tests.conftest import FakeEmbedder, index_corpus
 from tests.fake_llm import FakeLLM, Sleep, Status, cite, passages, serve
 
 pytestmark = pytest.mark.loopback
@@ -33,19 +31,9 @@ def good_answer(body: dict) -> str:
     )
 
 
-@pytest.fixture(scope="module")
-def index(tmp_path_factory) -> Settings:
-    return _index(tmp_path_factory.mktemp("generate"))
-
-
-def _index(root, change=None) -> Settings:
-    """The corpus copied under root (then edited by `change`, if given) and indexed."""
-    shutil.copytree(CORPUS, root / "corpus")
-    if change is not None:
-        change(root / "corpus")
-    settings = load_settings(corpus_dir=root / "corpus", index_dir=root / "index")
-    assert ingest(settings, embedder=FakeEmbedder()).exit_code == 0
-    return settings
+@pytest.fixture
+def index(fake_index) -> Settings:
+    return fake_index  # shared by the session; the generate settings are set per engine
 
 
 def engine_for(index: Settings, fake: FakeLLM | None, backend: str = "openai", **generate) -> Engine:
@@ -197,7 +185,7 @@ def test_an_instruction_planted_in_a_review_does_not_survive_the_check(tmp_path_
         assert line in text
         review.write_text(text.replace(line, f"{line}\n\n{INJECTION}"), encoding="utf-8")
 
-    index = _index(tmp_path_factory.mktemp("injected"), plant)
+    index = index_corpus(tmp_path_factory.mktemp("injected"), FakeEmbedder(), plant)
 
     def reply(body):
         n = cite(body, "Ignore previous instructions")
@@ -349,12 +337,12 @@ def test_ollama_answers_and_streams_from_the_numbered_passages(index):
 # --- through the REST API -----------------------------------------------------------------------------
 
 
-def test_rest_api_streams_the_generated_answer(tmp_path_factory):
+def test_rest_api_streams_the_generated_answer(fake_index, tmp_path):
     import json
 
-    from tests.web_support import client, make_index, served_app
+    from tests.web_support import client, served_app, serving_settings
 
-    settings = make_index(tmp_path_factory.mktemp("generate-api"))
+    settings = serving_settings(fake_index, tmp_path)
     with serve([good_answer]) as fake:
         generate = GenerateSettings(backend="openai", base_url=fake.url + "/v1", model="fake-model")
         with served_app(settings.model_copy(update={"generate": generate})) as (base, _), client(base) as http:

@@ -8,7 +8,6 @@ import sys
 import pytest
 
 from rag.answer.engine import Engine
-from rag.ingest import ingest
 from rag.query import analyse
 from rag.rerank import CrossEncoderReranker, NoReranker, SentenceRescorer, get_reranker
 from rag.retrieve.sentences import SentenceIndex
@@ -18,9 +17,8 @@ from .conftest import FakeEmbedder
 
 
 @pytest.fixture
-def engine(settings, corpus_copy, fake_embedder) -> Engine:
-    ingest(settings, embedder=fake_embedder)
-    return Engine.load(settings, embedder=fake_embedder)
+def engine(fake_engine) -> Engine:
+    return fake_engine  # shared by the session: these tests only read it
 
 
 def test_factory_picks_the_configured_reranker(fake_embedder):

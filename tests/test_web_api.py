@@ -13,16 +13,16 @@ from tests.web_support import (
     HOSTILE_FILE,
     HOSTILE_QUESTION,
     client,
-    make_index,
     served_app,
+    serving_settings,
 )
 
 pytestmark = pytest.mark.loopback
 
 
 @pytest.fixture(scope="module")
-def app_server(tmp_path_factory):
-    settings = make_index(tmp_path_factory.mktemp("web-api"), hostile=True)
+def app_server(hostile_index, tmp_path_factory):
+    settings = serving_settings(hostile_index, tmp_path_factory.mktemp("web-api"))
     with served_app(settings) as (base, holder):
         yield base, holder, settings
 

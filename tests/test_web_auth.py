@@ -14,7 +14,7 @@ from rag.cli import main
 from rag.settings import ServeSettings
 from rag.web.auth import hash_password, load_users, verify_password
 from rag.web.server import create_app
-from tests.web_support import CASE_S_QUESTION, client, fake_holder, make_index, serving
+from tests.web_support import CASE_S_QUESTION, client, fake_holder, serving, serving_settings
 
 PASSWORD = "correct horse battery"
 
@@ -79,18 +79,13 @@ def test_password_mode_without_users_fails_at_start(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def index_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp("web-auth")
-    make_index(root)
-    return root
+def index_root(fake_index, tmp_path_factory):
+    return fake_index, tmp_path_factory.mktemp("web-auth")
 
 
 def _settings(index_root, **serve):
-    from rag.settings import load_settings
-
-    settings = load_settings(corpus_dir=index_root / "corpus", index_dir=index_root / "index")
-    serve_settings = ServeSettings(feedback_file=index_root / "feedback.jsonl", **serve)
-    return settings.model_copy(update={"serve": serve_settings})
+    index, root = index_root
+    return serving_settings(index, root, **serve)
 
 
 def all_routes(app) -> list[tuple[str, str]]:

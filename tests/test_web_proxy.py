@@ -19,10 +19,10 @@ from tests.web_support import (
     NGINX,
     client,
     fake_holder,
-    make_index,
     nginx_in_front,
     served_app,
     serving,
+    serving_settings,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,9 +58,9 @@ def test_rag_serve_applies_its_options(monkeypatch, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def prefixed(tmp_path_factory):
+def prefixed(fake_index, tmp_path_factory):
     root = tmp_path_factory.mktemp("web-proxy")
-    settings = make_index(root, root_path="/scr")
+    settings = serving_settings(fake_index, root, root_path="/scr")
     with served_app(settings) as (base, _):
         yield base, root, settings
 
@@ -93,7 +93,7 @@ def test_through_nginx_at_a_sub_path(prefixed):
 
 @needs_nginx
 def test_nginx_never_passes_a_user_header_sent_by_the_browser(prefixed, tmp_path):
-    # the same index as the other tests (a second ingest in this process would close their Chroma)
+    # the same shared index and serve options as the other tests, with header auth on
     serve = prefixed[2].serve.model_copy(update={"auth": "header"})
     settings = prefixed[2].model_copy(update={"serve": serve})
     with served_app(settings) as (base, _), nginx_in_front(base, tmp_path / "nginx") as public:

@@ -1,4 +1,4 @@
-"""Helpers for the web tests: a small index on the fake embedder, and the app on a loopback port."""
+"""Helpers for the web tests: serve settings on the shared fake-embedder indexes, the app on a loopback port."""
 
 from __future__ import annotations
 
@@ -15,10 +15,9 @@ import uvicorn
 
 from rag.answer.engine import Engine
 from rag.answer.holder import EngineHolder
-from rag.ingest import ingest
-from rag.settings import ServeSettings, Settings, load_settings
+from rag.settings import ServeSettings, Settings
 from rag.web.server import create_app
-from tests.conftest import CORPUS, FakeEmbedder
+from tests.conftest import FakeEmbedder
 
 CASE_S_QUESTION = "What went wrong with the consultation in Case S?"
 
@@ -49,20 +48,17 @@ doc_type = "full report"
 HOSTILE_QUESTION = "What went wrong with the consultation in Case X?"
 
 
-def make_index(root: Path, hostile: bool = False, **serve: object) -> Settings:
-    """Copy the corpus (optionally with the hostile review) under root and index it."""
-    corpus = root / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    if hostile:
-        (corpus / HOSTILE_FILE).write_text(HOSTILE_TEXT, encoding="utf-8")
-        with (corpus / "catalog.toml").open("a", encoding="utf-8") as catalog:
-            catalog.write(HOSTILE_CATALOG)
-    settings = load_settings(corpus_dir=corpus, index_dir=root / "index")
+def add_hostile_review(corpus: Path) -> None:
+    """The hostile review and its catalog entry added to a corpus folder."""
+    (corpus / HOSTILE_FILE).write_text(HOSTILE_TEXT, encoding="utf-8")
+    with (corpus / "catalog.toml").open("a", encoding="utf-8") as catalog:
+        catalog.write(HOSTILE_CATALOG)
+
+
+def serving_settings(index: Settings, root: Path, **serve: object) -> Settings:
+    """A shared index's settings with these serve options; feedback is written under root."""
     serve_settings = ServeSettings(feedback_file=root / "feedback" / "feedback.jsonl", **serve)
-    settings = settings.model_copy(update={"serve": serve_settings})
-    report = ingest(settings, embedder=FakeEmbedder())
-    assert report.exit_code == 0, report.to_dict()
-    return settings
+    return index.model_copy(update={"serve": serve_settings})
 
 
 def fake_holder(settings: Settings) -> EngineHolder:
