@@ -9,6 +9,8 @@ import pytest
 from rag.cli import main
 from rag.eval.feedback import candidate_id, feedback_to_gold
 from rag.eval.gold import GoldError, load_gold
+from rag.feedback import FeedbackRecord, read_feedback
+from rag.web.feedback import append_feedback, feedback_record
 
 QUOTE = "The childminder phoned the MASH for an anonymous consultation."
 
@@ -76,7 +78,7 @@ def test_feedback_becomes_candidates_marked_for_review(tmp_path, feedback):
     out = tmp_path / "candidates.jsonl"
     result = feedback_to_gold(feedback, out, gold)
     assert result.problems[0].startswith(f"{feedback}:6: not valid JSON")
-    assert result.problems[1] == f"{feedback}:7: field 'rating': expected 'up' or 'down'"
+    assert result.problems[1] == f"{feedback}:7: field 'rating': Field required"
     assert result.skipped == 1  # the question already in the gold set
     by_question = {c["question"]: c for c in (json.loads(x) for x in out.read_text().splitlines())}
     assert len(by_question) == 3  # the two spellings of the Case S question are one candidate
@@ -120,3 +122,66 @@ def test_cli_from_feedback(tmp_path, feedback, capsys):
     captured = capsys.readouterr()
     assert "4 candidate(s) appended" in captured.out and f"{feedback}:6" in captured.err
     assert main(["eval", "--from-feedback", str(feedback)]) == 2
+
+
+def test_the_web_app_writes_the_lines_the_evaluation_reads(tmp_path):
+    path = tmp_path / "feedback" / "feedback.jsonl"
+    answer = {**_answer("The childminder phoned [1]", quotes=(QUOTE,)), "question": "Who phoned?"}
+    append_feedback(path, feedback_record("up", answer, "  clear \n", "ann", "Case S"))
+    append_feedback(path, feedback_record("down", answer, "x" * 5000))
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    # The line format is a contract: these keys, in this order, the Answer JSON as it was given.
+    assert [list(line) for line in lines] == [
+        ["time", "user", "rating", "comment", "question", "case", "answer"]
+    ] * 2
+    assert lines[0]["comment"] == "clear" and lines[0]["user"] == "ann" and lines[0]["case"] == "Case S"
+    assert lines[0]["answer"] == answer and lines[0]["question"] == "Who phoned?" and lines[0]["time"]
+    assert lines[1]["user"] is None and lines[1]["case"] is None and len(lines[1]["comment"]) == 4000
+    records, problems = read_feedback(path)
+    assert problems == [] and [r.rating for r in records] == ["up", "down"]
+    with pytest.raises(ValueError):
+        feedback_record("meh", answer)
+    with pytest.raises(ValueError):
+        feedback_record("up", {**answer, "question": " "})
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("[1, 2]", "expected a JSON object"),
+        ('{"rating": "up", "question": "q?"}', "field 'answer': Field required"),
+        (
+            '{"rating": "up", "question": " ", "answer": {"answer": "a"}}',
+            "field 'question': expected a non-empty",
+        ),
+        ('{"rating": "meh", "question": "q?", "answer": {"answer": "a"}}', "field 'rating': Input should be"),
+        (
+            '{"rating": "up", "question": "q?", "answer": {"text": "a"}}',
+            "field 'answer': expected the Answer JSON",
+        ),
+        (
+            '{"rating": "up", "question": "q?", "answer": {"answer": "a", "citations": 3}}',
+            "list of 'citations'",
+        ),
+    ],
+)
+def test_feedback_lines_are_validated_with_a_reason(tmp_path, line, problem):
+    path = tmp_path / "f.jsonl"
+    path.write_text(line + "\n")
+    records, problems = read_feedback(path)
+    assert records == [] and len(problems) == 1
+    assert problems[0].startswith(f"{path}:1: ") and problem in problems[0]
+
+
+def test_history_is_read_leniently_and_only_written_when_there_is_one():
+    record = FeedbackRecord.model_validate(
+        {
+            "rating": "up",
+            "question": "and then?",
+            "answer": {"answer": "a"},
+            "history": [{"role": "user", "content": "first?"}, {"role": "system", "content": "x"}, "junk"],
+        }
+    )
+    assert [t.model_dump() for t in record.history] == [{"role": "user", "content": "first?"}]
+    assert json.loads(record.to_line())["history"] == [{"role": "user", "content": "first?"}]
+    assert "history" not in json.loads(record.model_copy(update={"history": []}).to_line())

@@ -1,22 +1,13 @@
-"""Thumbs up/down on answers, appended as JSON lines the evaluation can turn into gold candidates.
-
-One record per rating: {"time", "user", "rating": "up"|"down", "comment", "question", "case",
-"answer": <Answer JSON>}. Appends are serialised by a lock and written in one call, so
-concurrent ratings never interleave within a line.
-"""
+"""Thumbs up/down on answers, appended as JSON lines the evaluation can turn into gold
+candidates; the record and its file format live in `rag.feedback`."""
 
 from __future__ import annotations
 
-import json
-import threading
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-Rating = Literal["up", "down"]
-MAX_COMMENT = 4000
+from rag.feedback import MAX_COMMENT, FeedbackRecord, Rating, append_feedback
 
-_LOCK = threading.Lock()
+__all__ = ["MAX_COMMENT", "Rating", "append_feedback", "feedback_record"]
 
 
 def feedback_record(
@@ -25,23 +16,6 @@ def feedback_record(
     comment: str = "",
     user: str | None = None,
     case: str | None = None,
-) -> dict[str, Any]:
-    if rating not in ("up", "down"):
-        raise ValueError("rating must be 'up' or 'down'")
-    return {
-        "time": datetime.now(UTC).isoformat(timespec="seconds"),
-        "user": user,
-        "rating": rating,
-        "comment": (comment or "").strip()[:MAX_COMMENT],
-        "question": answer.get("question", ""),
-        "case": case,
-        "answer": answer,
-    }
-
-
-def append_feedback(path: Path, record: dict[str, Any]) -> None:
-    """Append one record to the JSONL file, creating its folder on first use."""
-    line = json.dumps(record, ensure_ascii=False) + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _LOCK, path.open("a", encoding="utf-8") as handle:
-        handle.write(line)
+) -> FeedbackRecord:
+    """A rating of `answer` (the Answer JSON shown) made now; raises ValueError when invalid."""
+    return FeedbackRecord.rate(rating, answer, comment, user, case)
