@@ -6,7 +6,8 @@ import pytest
 
 from rag import prompts
 
-pytestmark = pytest.mark.integration  # on the session's real index (`real_engine` in conftest.py)
+# On the session's real index (`real_engine` in conftest.py): building it takes 15 s or more.
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def _text(answer) -> str:

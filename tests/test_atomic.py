@@ -39,6 +39,7 @@ def _run_until(marker: str, settings) -> str:
     return " ".join(seen)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("marker", MARKERS)
 def test_kill_during_ingest_leaves_old_index_usable(marker, settings, corpus_copy, fake_embedder):
     first = ingest(settings, embedder=fake_embedder)
@@ -65,6 +66,7 @@ def test_kill_during_ingest_leaves_old_index_usable(marker, settings, corpus_cop
     assert bm25_ids(settings, "quokka protocol")[0].startswith("llr-child-f")
 
 
+@pytest.mark.slow
 def test_kill_after_switch_serves_the_new_index(settings, corpus_copy, fake_embedder):
     ingest(settings, embedder=fake_embedder)
     path = corpus_copy / "llr-child-f-executive-summary.txt"

@@ -34,6 +34,7 @@ def corpus_with_pdf(corpus_copy):
     return corpus_copy
 
 
+@pytest.mark.slow
 def test_real_model_ingest_of_the_corpus_with_network_blocked(settings, corpus_with_pdf):
     report = ingest(settings)  # sockets are disabled for every test (conftest)
     assert {row.status for row in report.files} == {FileStatus.OK}
@@ -67,6 +68,7 @@ def _covers(paragraphs: str | None, number: str) -> bool:
     return key(first) <= key(number) <= key(last or first)
 
 
+@pytest.mark.slow
 def test_cli_ingest_in_a_network_namespace_with_no_network(tmp_path, corpus_copy):
     """No network device at all (not just Python sockets): the ingest still works."""
     if shutil.which("unshare") is None:

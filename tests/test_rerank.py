@@ -49,6 +49,7 @@ def test_missing_cross_encoder_folder_is_a_clear_error_before_any_model_code_loa
         get_reranker(settings, SentenceIndex(FakeEmbedder()))
 
 
+@pytest.mark.slow  # importing sentence-transformers and transformers alone takes seconds
 def test_a_local_cross_encoder_folder_loads_offline_and_reorders(tmp_path, engine):
     """A tiny randomly initialised cross-encoder, saved locally with the packaged MiniLM
     tokenizer, stands in for the user's model: the loading path is the real one."""
