@@ -14,13 +14,12 @@ def bar_chart(
     groups: list[str],
     series: list[tuple[str, list[float | None]]],
     *,
-    percent: bool = True,
     width: int = 880,
     label_width: int = 210,
     notes: list[str] | None = None,
 ) -> str:
     """Horizontal grouped bars: one block per group, one bar per series, value at the end.
-    `percent` values are fractions drawn on a 0-100% axis; None is drawn as 'n/a'.
+    Values are fractions drawn on a 0-100% axis; None is drawn as 'n/a'.
     `notes` (one per group, optional) are printed under the group's label."""
     bar, gap, group_gap, axis_h = 15, 3, 16, 22
     plot_w = width - label_width - 70
@@ -28,8 +27,6 @@ def bar_chart(
     top = legend_h + 12
     block = len(series) * (bar + gap) - gap
     height = top + len(groups) * (block + group_gap) + axis_h
-    values = [v for _, vs in series for v in vs if v is not None]
-    top_value = 1.0 if percent else _nice_max(max(values, default=1.0))
     x = label_width
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
@@ -37,7 +34,7 @@ def bar_chart(
         f"<title>{escape(title)}</title>",
     ]
     out += legend
-    out += _grid(x, plot_w, top, height - axis_h, top_value, percent)
+    out += _grid(x, plot_w, top, height - axis_h)
     for g, group in enumerate(groups):
         y0 = top + g * (block + group_gap)
         note = notes[g] if notes and g < len(notes) else ""
@@ -48,7 +45,7 @@ def bar_chart(
         for s, (_, vs) in enumerate(series):
             value = vs[g] if g < len(vs) else None
             y = y0 + s * (bar + gap)
-            out.append(_bar(x, y, bar, plot_w, value, top_value, percent, COLOURS[s % len(COLOURS)]))
+            out.append(_bar(x, y, bar, plot_w, value, COLOURS[s % len(COLOURS)]))
     out.append("</svg>")
     return "\n".join(out)
 
@@ -67,26 +64,22 @@ def _legend(series: list[tuple[str, list[float | None]]], x: int, width: int) ->
     return out, y + 14
 
 
-def _grid(x: int, plot_w: int, top: int, bottom: int, top_value: float, percent: bool) -> list[str]:
+def _grid(x: int, plot_w: int, top: int, bottom: int) -> list[str]:
     out = []
     for i in range(5):
         gx = x + plot_w * i / 4
-        value = top_value * i / 4
-        label = f"{value:.0%}" if percent else f"{value:g}"
+        label = f"{i / 4:.0%}"
         out.append(f'<line x1="{gx:.1f}" y1="{top - 4}" x2="{gx:.1f}" y2="{bottom}" stroke="#ddd"/>')
         out.append(_text(gx, bottom + 15, label, anchor="middle", fill="#555", size=11))
     return out
 
 
-def _bar(
-    x: int, y: int, h: int, plot_w: int, value: float | None, top_value: float, percent: bool, colour: str
-) -> str:
+def _bar(x: int, y: int, h: int, plot_w: int, value: float | None, colour: str) -> str:
     if value is None:
         return _text(x + 4, y + h - 3, "n/a", fill="#888", size=11)
-    w = max(0.0, min(1.0, value / top_value)) * plot_w if top_value else 0.0
-    label = f"{value:.0%}" if percent else f"{value:,.0f}" if value >= 10 else f"{value:.2f}"
+    w = max(0.0, min(1.0, value)) * plot_w
     return f'<rect x="{x}" y="{y}" width="{w:.1f}" height="{h}" fill="{colour}" rx="2"/>' + _text(
-        x + w + 5, y + h - 3, label, size=11
+        x + w + 5, y + h - 3, f"{value:.0%}", size=11
     )
 
 
@@ -98,14 +91,3 @@ def _text(
         f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{fill}" font-size="{size}"{bold}>'
         f"{escape(text)}</text>"
     )
-
-
-def _nice_max(value: float) -> float:
-    """A round axis maximum at or above `value` (1, 2, 2.5 or 5 times a power of ten)."""
-    if value <= 0:
-        return 1.0
-    power = 10 ** len(str(int(value))) / 10 if value >= 1 else 1.0
-    for step in (1, 2, 2.5, 5, 10):
-        if step * power >= value:
-            return step * power
-    return value
