@@ -1,8 +1,8 @@
 """Chroma clients and collections, embedded in a generation's folder or on a Chroma server.
 
-The process keeps one client per folder (or server) and closes it through chromadb's
-public `Client.close()` before the folder is copied or removed: a client left open keeps
-its SQLite files, and chromadb would hand the same stale system to the next client.
+The process keeps one client per folder and closes it through chromadb's public
+`Client.close()` before the folder is copied or removed: a client left open keeps its
+SQLite files, and chromadb would hand the same stale system to the next client.
 """
 
 from __future__ import annotations
@@ -17,32 +17,42 @@ from rag.settings import IndexSettings, Settings
 # Below the server's request limit (about 5,400 records for a 384-d collection).
 ADD_BATCH = 4000
 
-_clients: dict[tuple[str, str], Any] = {}  # ("path", resolved folder) or ("http", host:port)
+# ("path", resolved folder) -> its one client; ("http", id) -> every server client made.
+_clients: dict[tuple[str, str], Any] = {}
 _clients_lock = threading.Lock()
 
 
 def chroma_client(path: Path, index: IndexSettings | None = None):  # -> chromadb.ClientAPI
     """Files at `path` (embedded), or the Chroma server when `index.chroma_mode` is 'http'."""
-    server = index if index is not None and index.chroma_mode == "http" else None
-    key = ("http", f"{server.chroma_host}:{server.chroma_port}") if server else ("path", _folder(path))
+    if index is not None and index.chroma_mode == "http":
+        return _server_client(index)
+    key = ("path", str(Path(path).resolve()))
     with _clients_lock:
         if key not in _clients:
-            _clients[key] = _new_client(path, server)
+            _clients[key] = _new_client(path)
         return _clients[key]
 
 
-def _folder(path: Path) -> str:
-    return str(Path(path).resolve())
-
-
-def _new_client(path: Path, server: IndexSettings | None):
+def _server_client(index: IndexSettings):
+    """A new client each time, as its constructor checks that the server is up and answering."""
     import chromadb
+
+    client = chromadb.HttpClient(host=index.chroma_host, port=index.chroma_port, settings=_options())
+    with _clients_lock:
+        _clients[("http", str(id(client)))] = client
+    return client
+
+
+def _new_client(path: Path):
+    import chromadb
+
+    return chromadb.PersistentClient(path=str(path), settings=_options())
+
+
+def _options():  # -> chromadb.config.Settings
     from chromadb.config import Settings as ChromaSettings
 
-    options = ChromaSettings(anonymized_telemetry=False)
-    if server is not None:
-        return chromadb.HttpClient(host=server.chroma_host, port=server.chroma_port, settings=options)
-    return chromadb.PersistentClient(path=str(path), settings=options)
+    return ChromaSettings(anonymized_telemetry=False)
 
 
 def release_chroma(path: Path | None = None) -> None:
