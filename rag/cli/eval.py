@@ -24,6 +24,12 @@ from rag.cli.common import (
 ROOT = Path(__file__).resolve().parents[2]  # the source checkout, when run from one
 
 
+def _presets() -> list[str]:
+    from rag.eval.run import presets
+
+    return presets()
+
+
 def register(commands) -> None:
     p = commands.add_parser("eval", help="score answers on a gold question set and write a report")
     p.add_argument("--gold", type=Path, help="gold JSONL file (default: eval/gold.jsonl)")
@@ -34,7 +40,7 @@ def register(commands) -> None:
         default=[],
         metavar="CONFIG",
         help="also run these configurations: preset names from rag/eval/configs/ "
-        "(dense-only, bm25-only, hybrid, hybrid-rerank) or TOML files of settings sections",
+        f"({', '.join(_presets())}) or TOML files of settings sections",
     )
     p.add_argument("--thresholds", type=Path, help="quality gate (default: eval/thresholds.toml if present)")
     p.add_argument("--check", action="store_true", help="exit 1 when a metric misses its threshold")

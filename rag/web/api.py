@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from rag import __version__, store
 from rag.answer.holder import EngineHolder, EngineLoading
+from rag.feedback import AnswerJSON
 from rag.settings import Settings
 from rag.types import UnknownCase
 from rag.web.feedback import append_feedback, feedback_record
@@ -47,16 +48,16 @@ class AskRequest(BaseModel):
 class FeedbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     rating: Literal["up", "down"]
-    answer: dict[str, Any] = Field(description="The Answer JSON being rated, as /api/ask returned it.")
+    answer: AnswerJSON = Field(description="The Answer JSON being rated, as /api/ask returned it.")
     comment: str = Field("", max_length=4000)
     case: str | None = None
 
     @field_validator("answer")
     @classmethod
-    def _is_an_answer(cls, value: dict[str, Any]) -> dict[str, Any]:
-        # the evaluation turns these lines into gold candidates: it needs both
-        if not str(value.get("question") or "").strip() or not isinstance(value.get("answer"), str):
-            raise ValueError("expected the Answer JSON, with its 'question' and 'answer'")
+    def _has_a_question(cls, value: dict[str, Any]) -> dict[str, Any]:
+        # the evaluation turns rated answers into gold candidates: it needs the question too
+        if not str(value.get("question") or "").strip():
+            raise ValueError("expected the Answer JSON, with its 'question'")
         return value
 
 
