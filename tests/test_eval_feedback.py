@@ -185,3 +185,15 @@ def test_history_is_read_leniently_and_only_written_when_there_is_one():
     assert [t.model_dump() for t in record.history] == [{"role": "user", "content": "first?"}]
     assert json.loads(record.to_line())["history"] == [{"role": "user", "content": "first?"}]
     assert "history" not in json.loads(record.model_copy(update={"history": []}).to_line())
+
+
+def test_a_rated_answer_becomes_prose_from_its_parts():
+    from rag.answer.render import render
+    from rag.eval.feedback import _plain
+    from rag.types import Answer, AnswerPart
+
+    parts = [AnswerPart("Case S", "It was anonymous.", (1,)), AnswerPart("Child J", "It was timely.", (2,), line=1)]
+    answer = Answer("q", render(parts, True), False, "extractive", 0.0, parts=parts, grouped=True).to_dict()
+    assert answer["answer"] == "- **Case S**: It was anonymous. [1]\n- **Child J**: It was timely. [2]"
+    assert _plain(answer) == "Case S: It was anonymous. Child J: It was timely."
+    assert _plain({"answer": "Old text [1] kept [2]"}) == "Old text kept"

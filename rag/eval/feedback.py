@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rag.answer.render import plain_text
 from rag.eval.jsonl import read_jsonl, write_jsonl
 from rag.feedback import FeedbackRecord, read_feedback
+from rag.text import strip_markers
+from rag.types import AnswerPart
 
 CATEGORY = "unreviewed"
-_MARKER = re.compile(r"\s*\[\d+\]")
 
 
 @dataclass
@@ -66,7 +68,7 @@ def _candidate(chosen: FeedbackRecord, records: list[FeedbackRecord]) -> dict[st
         "category": CATEGORY,
         "cases": list(answer.get("cases") or []),
         "answerable": None,
-        "reference_answer": _plain(answer["answer"]) if trusted else "",
+        "reference_answer": _plain(answer) if trusted else "",
         "key_points": [],
         "evidence": [
             {"doc": c.get("doc_id", ""), "quote": c["quote"]}
@@ -87,9 +89,13 @@ def _candidate(chosen: FeedbackRecord, records: list[FeedbackRecord]) -> dict[st
     }
 
 
-def _plain(text: str) -> str:
-    """Answer text without citation markers and list/bold markup."""
-    text = _MARKER.sub("", text).replace("**", "")
+def _plain(answer: dict[str, Any]) -> str:
+    """The rated answer as prose: rendered from its parts without citation markers (answers
+    saved before parts existed: their text with the markers removed)."""
+    parts = [AnswerPart(**{**p, "citations": tuple(p["citations"])}) for p in answer.get("parts") or []]
+    grouped = bool(answer.get("grouped"))
+    text = plain_text(parts, grouped) if parts else strip_markers(answer["answer"])
+    text = text.replace("**", "")
     return " ".join(line.lstrip("- ").strip() for line in text.splitlines() if line.strip())
 
 
