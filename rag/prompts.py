@@ -13,6 +13,13 @@ ABSTAIN_WEAK_EVIDENCE = (
 ABSTAIN_MISSING_DETAIL = ABSTAIN + " The passages about this topic do not give {what}."
 ABSTAIN_UNKNOWN_CASE = ABSTAIN + " {cases} is not among the reviews indexed here ({known})."
 
+SHARED_LABEL = "{count} reviews in this collection concern a {label}: {names}."
+SHARED_LABEL_CHOSEN = " This answer is from {chosen}, the one the question's details match."
+OUTSIDE_FILTER = (
+    "The question names {named}, but the case filter is set to {filter}. Clear the filter or "
+    "choose {named} in it to ask about that review."
+)
+
 REFUSE_IDENTIFY = (
     "I can't help identify real people. The reviews are anonymised on purpose to protect the "
     "children and families involved, and I only answer from what the reviews say."

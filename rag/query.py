@@ -13,26 +13,66 @@ Intent = str  # "what_went_wrong" | "recommendation" | "learning" | "timeline" |
 
 
 @dataclass(frozen=True)
-class CaseDirectory:
-    """Case labels in the index and the aliases people type for them (lower case)."""
+class ReviewEntry:
+    """A review of the collection as routing knows it."""
 
-    aliases: dict[str, str]  # alias -> case label
-    labels: tuple[str, ...]
+    id: str
+    label: str  # "Child S"
+    name: str  # "Child S (Norfolk, 2017)"
+    aliases: tuple[str, ...] = ()
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class CaseDirectory:
+    """The reviews in the index and what people type for them (lower case). An alias may name
+    several reviews: published reviews reuse labels ("Child S", "Child A")."""
+
+    aliases: dict[str, tuple[str, ...]]  # alias -> review ids
+    reviews: dict[str, ReviewEntry]
 
     @classmethod
     def build(cls, cases: dict[str, list[str]]) -> CaseDirectory:
-        aliases: dict[str, str] = {}
-        for label, names in cases.items():
-            for name in [label, *names]:
-                aliases[name.lower().strip()] = label
-        return cls(aliases=aliases, labels=tuple(sorted(cases)))
+        """One review per label (its id and name are the label)."""
+        reviews = [ReviewEntry(label, label, label, tuple(names)) for label, names in cases.items()]
+        return cls.from_reviews(reviews)
+
+    @classmethod
+    def from_reviews(cls, reviews: list[ReviewEntry]) -> CaseDirectory:
+        aliases: dict[str, list[str]] = {}
+        for review in reviews:
+            for name in {review.label, review.name, review.id, *review.aliases}:
+                if name.strip():
+                    ids = aliases.setdefault(name.lower().strip(), [])
+                    if review.id not in ids:
+                        ids.append(review.id)
+        return cls({a: tuple(ids) for a, ids in aliases.items()}, {r.id: r for r in reviews})
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Display names of every review, for a case filter."""
+        return tuple(sorted(r.name for r in self.reviews.values()))
+
+    def name(self, review_id: str) -> str:
+        review = self.reviews.get(review_id)
+        return review.name if review else review_id
+
+    def sharing_label(self, review_ids: list[str]) -> dict[str, list[str]]:
+        """Labels that several of these reviews share: {"Child S": [id, id]}."""
+        by_label: dict[str, list[str]] = {}
+        for rid in review_ids:
+            review = self.reviews.get(rid)
+            if review is not None:
+                by_label.setdefault(review.label, []).append(rid)
+        return {label: ids for label, ids in by_label.items() if len(ids) > 1}
 
 
 @dataclass
 class Query:
     question: str
     text: str  # what retrieval searches with (question plus carried-over topic words)
-    cases: list[str] = field(default_factory=list)
+    cases: list[str] = field(default_factory=list)  # ids of the reviews it is routed to
+    case_names: list[str] = field(default_factory=list)  # their display names
     case_source: str = "none"  # "argument" | "question" | "history" | "none"
     unknown_cases: list[str] = field(default_factory=list)
     intent: Intent = "factual"
@@ -41,8 +81,14 @@ class Query:
     refusal: str | None = None  # "identify" | "opinion" | "instructions"
     topic_words: list[str] = field(default_factory=list)
     history: list[dict[str, str]] = field(default_factory=list)  # earlier {role, content} turns
+    # Reviews the question names that the case filter excludes (the question is not answered
+    # from the filter's review instead).
+    outside_filter: list[str] = field(default_factory=list)
+    # Labels several routed reviews share, with those reviews' ids, for the answer to say so.
+    shared_labels: dict[str, list[str]] = field(default_factory=dict)
 
 
+_YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
 _LABEL = re.compile(r"\b(child|case|baby)\s+([a-z])\b", re.IGNORECASE)
 _PLACE_REVIEW = re.compile(r"\bthe ([A-Z][a-z]+) (?:review|scr|case|report|one)\b")
 _CROSS = re.compile(
@@ -132,6 +178,7 @@ def analyse(
     query.unknown_cases = unknown
     if case:
         query.cases, query.case_source = [case], "argument"
+        query.outside_filter = [rid for rid in mentioned if rid != case and case not in mentioned]
     elif mentioned:
         query.cases, query.case_source = mentioned, "question"
     query.topic_words = content_words(question, directory)
@@ -139,17 +186,25 @@ def analyse(
         _carry_context(query, history, directory)
     if len(query.cases) > 1:
         query.cross_case = True
+    query.case_names = [directory.name(rid) for rid in query.cases]
     return query
 
 
 def find_cases(question: str, directory: CaseDirectory) -> tuple[list[str], list[str]]:
-    """Cases the question names (known ones, in order) and labels it names that are not indexed."""
+    """Reviews the question names (ids, in order of mention) and labels it names that are not
+    indexed. A label several reviews share is narrowed by whatever else the question names
+    ("the Norfolk Child S", "Child S in 2014")."""
     lowered = question.lower()
-    found: list[tuple[int, str]] = []
+    found: list[tuple[int, int, tuple[str, ...]]] = []
+    taken: list[tuple[int, int]] = []
     for alias in sorted(directory.aliases, key=len, reverse=True):
         for match in re.finditer(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", lowered):
-            found.append((match.start(), directory.aliases[alias]))
-    known = list(dict.fromkeys(label for _, label in sorted(found)))
+            if any(a < match.end() and match.start() < b for a, b in taken):
+                continue  # inside a longer alias already found ("the norfolk review")
+            taken.append((match.start(), match.end()))
+            found.append((match.start(), match.end(), directory.aliases[alias]))
+    years = {int(y) for y in _YEAR.findall(question)}
+    known = _narrowed([ids for _, _, ids in sorted(found)], directory, years)
     unknown = []
     for kind, letter in _LABEL.findall(question):
         label = f"{kind.lower()} {letter.lower()}"
@@ -159,6 +214,18 @@ def find_cases(question: str, directory: CaseDirectory) -> tuple[list[str], list
         if place.lower() not in directory.aliases and not any(place.lower() in a for a in directory.aliases):
             unknown.append(f"the {place} review")
     return known, list(dict.fromkeys(unknown))
+
+
+def _narrowed(mentions: list[tuple[str, ...]], directory: CaseDirectory, years: set[int]) -> list[str]:
+    """Each mention's reviews, kept to those another mention (or a year) also points at."""
+    out: list[str] = []
+    for i, ids in enumerate(mentions):
+        others = {rid for j, other in enumerate(mentions) if j != i for rid in other}
+        kept = [rid for rid in ids if rid in others] if len(ids) > 1 else list(ids)
+        if len(ids) > 1 and years:
+            kept = [rid for rid in (kept or ids) if directory.reviews[rid].year in years] or kept
+        out.extend(kept or ids)
+    return list(dict.fromkeys(out))
 
 
 def content_words(text: str, directory: CaseDirectory) -> list[str]:

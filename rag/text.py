@@ -131,7 +131,26 @@ def unit_spans(text: str) -> list[tuple[int, int]]:
             spans.append((a, b))
             continue
         spans.extend((a + s, a + e) for s, e in sentence_spans(text[a:b]))
-    return spans
+    return _rejoined(text, spans)
+
+
+_SENTENCE_END = (".", "?", "!", ":", ";", '"', "”", "’", ")")
+
+
+def _rejoined(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A sentence cut by a page break or a stray blank line ("... a referral to" / "children's
+    social care was made.") is one sentence again."""
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        if out:
+            pa, pb = out[-1]
+            gap = text[pb:a]
+            cut = not text[pa:pb].rstrip().endswith(_SENTENCE_END) and text[a : a + 1].islower()
+            if cut and not gap.strip() and "\n" in gap:
+                out[-1] = (pa, b)
+                continue
+        out.append((a, b))
+    return out
 
 
 def _line_groups(text: str) -> list[tuple[int, int]]:

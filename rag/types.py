@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal
 
 
 class FileStatus(StrEnum):
@@ -135,6 +135,16 @@ class Passage:
     end: int
     text: str
     ordinal: int  # position within the document
+    review: str = ""  # the review id: passages of one review share it, whatever their label
+    review_name: str = ""  # its display name, "Child S (Norfolk, 2017)"
+    section_type: str = ""  # the kind of section (rag.ingest.anatomy.SectionType)
+
+    def __post_init__(self) -> None:
+        # Passages made without an identity (tests, older indexes) are one review per label.
+        if not self.review:
+            object.__setattr__(self, "review", self.case)
+        if not self.review_name:
+            object.__setattr__(self, "review_name", self.case)
 
     @property
     def words(self) -> int:
@@ -226,7 +236,7 @@ class Citation:
     n: int
     doc_id: str
     title: str
-    case: str
+    case: str  # the review's display name, "Child S (Norfolk, 2017)"
     page: int | None  # the page the quote starts on
     section: str
     paragraph: str | None
@@ -237,6 +247,7 @@ class Citation:
     score: float
     passage_id: str = ""
     page_end: int | None = None  # the page the quote ends on, when it runs on to another
+    review: str = ""  # the review id (`case` is its display name)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -310,35 +321,3 @@ class Answer:
 
 
 REFUSED = "refused:"  # prefix of `Answer.reason` for answers declined by rule
-
-
-class DeltaEvent(TypedDict):
-    """Streamed text of an answer as it is written."""
-
-    event: Literal["delta"]
-    text: str
-
-
-class DoneEvent(TypedDict):
-    """The final, checked answer (it replaces whatever was streamed before)."""
-
-    event: Literal["done"]
-    answer: Answer
-
-
-StreamEvent = DeltaEvent | DoneEvent
-
-
-class UnknownCase(ValueError):
-    """A case filter naming a review that is not in the collection."""
-
-    def __init__(self, case: str, known: list[str]):
-        self.case, self.known = case, known
-        super().__init__(f"unknown case {case!r}; known cases: {', '.join(known)}")
-
-
-class EmptyQuestion(ValueError):
-    """No question was typed."""
-
-    def __init__(self) -> None:
-        super().__init__("question is empty: type a question about the reviews")

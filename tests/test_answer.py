@@ -26,8 +26,8 @@ def _quotes_are_exact(engine: Engine, answer) -> None:
 
 def test_case_question_cites_only_that_case_with_exact_quotes(engine):
     answer = engine.answer("what went wrong with the consultation in Case S")
-    assert not answer.abstained and answer.cases == ["Case S"]
-    assert answer.citations and {c.case for c in answer.citations} == {"Case S"}
+    assert not answer.abstained and answer.cases == ["Case S (Norfolk, 2017)"]
+    assert answer.citations and {c.case for c in answer.citations} == {"Case S (Norfolk, 2017)"}
     assert any("consultation" in c.quote for c in answer.citations)
     for n in range(1, len(answer.citations) + 1):
         assert f"[{n}]" in answer.answer
@@ -47,9 +47,9 @@ def test_cross_case_question_draws_on_several_reviews(engine):
     answer = engine.answer("which reviews mention over-optimism?")
     assert not answer.abstained
     cases = {c.case for c in answer.citations}
-    assert {"Child H", "Child F"} <= cases
+    assert {"Child H (Derbyshire, 2009)", "Child F (Leicester, Leicestershire and Rutland, 2009)"} <= cases
     assert all("optimis" in c.quote.lower() or "optimis" in c.text.lower() for c in answer.citations[:2])
-    assert "**Child H**" in answer.answer
+    assert "**Child H (Derbyshire, 2009)**" in answer.answer
     _quotes_are_exact(engine, answer)
 
 
@@ -62,7 +62,7 @@ def test_follow_up_retrieves_the_earlier_case(engine):
         },
     ]
     answer = engine.answer("and what did the board recommend about that?", history=history)
-    assert answer.cases == ["Case S"] and not answer.abstained
+    assert answer.cases == ["Case S (Norfolk, 2017)"] and not answer.abstained
     assert any("Recommendation" in c.section for c in answer.citations)
 
 
@@ -93,7 +93,7 @@ def test_instructions_inside_a_document_are_just_text(settings, corpus_copy, fak
     ingest(settings, embedder=fake_embedder)
     engine = Engine.load(settings, embedder=fake_embedder)
     answer = engine.answer("did Child Q's health visitor share information with the GP?")
-    assert not answer.abstained and {c.case for c in answer.citations} == {"Child Q"}
+    assert not answer.abstained and {c.case for c in answer.citations} == {"Child Q (Sandshire)"}
     assert any("did not share information" in c.quote for c in answer.citations)
 
 
@@ -149,6 +149,6 @@ def test_cli_ask_json(fake_index, capsys, monkeypatch, fake_embedder):
     monkeypatch.setattr(engine_module, "get_embedder", lambda _s: fake_embedder)
     assert cli.main(["ask", "what went wrong with the consultation in Case S", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["citations"][0]["case"] == "Case S"
+    assert data["citations"][0]["case"] == "Case S (Norfolk, 2017)"
     assert cli.main(["ask", "x", "--case", "Child Z"]) == 2
     assert "unknown case" in capsys.readouterr().err

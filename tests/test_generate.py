@@ -101,7 +101,7 @@ def test_the_server_receives_the_numbered_passages_and_the_question(index):
     assert list(numbered) == [1, 2, 3, 4, 5, 6]
     assert [numbered[n] for n in numbered] == [h.passage.text.strip() for h in answer.retrieved[:6]]
     assert len(answer.retrieved) == 12  # the whole retrieved list is kept, as for extractive answers
-    assert "[1] Case S | Learning from Serious Case Reviews: Case S |" in user["content"]
+    assert "[1] Case S (Norfolk, 2017) | Learning from Serious Case Reviews: Case S |" in user["content"]
 
 
 def test_api_key_comes_from_the_named_environment_variable(index, monkeypatch):

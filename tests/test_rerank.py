@@ -32,7 +32,7 @@ def test_factory_picks_the_configured_reranker(fake_embedder):
 def test_sentence_rescoring_lifts_the_passage_holding_the_answer(engine):
     """A passage that says it in one sentence beats one that merely shares the case."""
     query = analyse(
-        "childminder consultation with the MASH was not effective", engine.directory, case="Case S"
+        "childminder consultation with the MASH was not effective", engine.directory, case="case-s-norfolk-2017"
     )
     hits = engine.retrieve(query)
     reranked = engine.evidence.reranker.rerank(
@@ -80,5 +80,5 @@ def test_a_local_cross_encoder_folder_loads_offline_and_reorders(tmp_path, engin
 def test_llama_index_query_engine_returns_cited_passages(engine):
     response = engine.as_query_engine().query("what went wrong with the consultation in Case S")
     assert "[1]" in response.response
-    assert response.source_nodes and all(n.node.metadata["case"] == "Case S" for n in response.source_nodes)
+    assert response.source_nodes and all(n.node.metadata["case"] == "Case S (Norfolk, 2017)" for n in response.source_nodes)
     assert response.metadata["citations"][0]["quote"] in response.source_nodes[0].node.text

@@ -111,7 +111,7 @@ def test_gradio_client_through_nginx(prefixed):
         chat = Client(public, verbose=False, analytics_enabled=False, download_files=False)
         messages, sources, _ = chat.predict(CASE_S_QUESTION, "Case S", api_name="/chat")
     assert messages[-1]["role"] == "assistant" and "[1]" in json.dumps(messages[-1])
-    assert '<span class="scr-case">Case S</span>' in sources
+    assert "<span class=\"scr-case\">Case S (Norfolk, 2017)</span>" in sources
     assert f"{public}source/" in sources  # reading links carry the public URL
 
 

@@ -7,11 +7,44 @@ The engine calls one `Answerer`; the extractive one is built in, the generative 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol
+from dataclasses import replace
+from typing import Literal, Protocol, TypedDict
 
 from rag.answer.render import render
 from rag.query import Query
-from rag.types import Answer, AnswerPart, Hit, StreamEvent
+from rag.types import Answer, AnswerPart, Hit
+
+
+class DeltaEvent(TypedDict):
+    """Streamed text of an answer as it is written."""
+
+    event: Literal["delta"]
+    text: str
+
+
+class DoneEvent(TypedDict):
+    """The final, checked answer (it replaces whatever was streamed before)."""
+
+    event: Literal["done"]
+    answer: Answer
+
+
+StreamEvent = DeltaEvent | DoneEvent
+
+
+class UnknownCase(ValueError):
+    """A case filter naming a review that is not in the collection."""
+
+    def __init__(self, case: str, known: list[str]):
+        self.case, self.known = case, known
+        super().__init__(f"unknown case {case!r}; known cases: {', '.join(known)}")
+
+
+class EmptyQuestion(ValueError):
+    """No question was typed."""
+
+    def __init__(self) -> None:
+        super().__init__("question is empty: type a question about the reviews")
 
 
 class Answerer(Protocol):
@@ -38,11 +71,21 @@ def abstention(query: Query, text: str, reason: str, hits: list[Hit] | None = No
         generator="extractive",
         latency_ms=0.0,
         reason=reason,
-        cases=query.cases,
+        cases=query.case_names,
         retrieved=list(hits or []),
         related=list(hits or [])[:3],
         parts=parts,
     )
+
+
+def add_notice(answer: Answer, text: str, first: bool = True) -> Answer:
+    """The answer with a line of the product's own before (or after) it; "" adds nothing."""
+    if not text:
+        return answer
+    lines = [p.line for p in answer.parts] or [0]
+    line = notice(text, min(lines) - 1 if first else max(lines) + 1)
+    parts = [line, *answer.parts] if first else [*answer.parts, line]
+    return replace(answer, parts=parts, answer=render(parts, answer.grouped))
 
 
 def events_of(answer: Answer) -> Iterator[StreamEvent]:

@@ -12,17 +12,26 @@ from collections.abc import Iterator
 from typing import Any
 
 from rag import prompts, store
-from rag.answer.base import Answerer, abstention, events_of
+from rag.answer.base import (
+    Answerer,
+    EmptyQuestion,
+    StreamEvent,
+    UnknownCase,
+    abstention,
+    add_notice,
+    events_of,
+)
 from rag.answer.evidence import EvidenceFinder
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.generate import load_generative
+from rag.answer.routing import resolve_shared_labels, shared_label_notice
 from rag.embed import Embedder, get_embedder
 from rag.query import Query, analyse
 from rag.rerank import get_reranker
 from rag.retrieve import SearchIndex
 from rag.retrieve.sentences import SentenceIndex
 from rag.settings import Settings
-from rag.types import Answer, EmptyQuestion, Hit, StreamEvent, UnknownCase
+from rag.types import Answer, Hit
 
 History = list[dict[str, str]]
 _REFUSALS = {
@@ -76,7 +85,8 @@ class Engine:
     def answer(self, question: str, history: History | None = None, case: str | None = None) -> Answer:
         started = time.perf_counter()
         query = self.analyse(question, history, case)
-        answer = self._early_exit(query) or self.answerer.answer(query, self.retrieve(query))
+        early = self._early_exit(query)
+        answer = early or add_notice(self.answerer.answer(query, self.retrieve(query)), self._notice(query))
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 
@@ -89,18 +99,33 @@ class Engine:
         started = time.perf_counter()
         query = self.analyse(question, history, case)
         early = self._early_exit(query)
-        events = events_of(early) if early else self.answerer.stream(query, self.retrieve(query))
+        events = events_of(early) if early else self._stream_answer(query)
         for event in events:
             if event["event"] == "done":
                 event["answer"].latency_ms = (time.perf_counter() - started) * 1000
             yield event
 
     def analyse(self, question: str, history: Any = None, case: str | None = None) -> Query:
-        """The question understood: routed cases, intent, refusals, carried-over topic."""
+        """The question understood: routed reviews, intent, refusals, carried-over topic."""
         question = (question or "").strip()
         if not question:
             raise EmptyQuestion()
-        return analyse(question, self.directory, _turns(history), self._known_case(case))
+        query = analyse(question, self.directory, _turns(history), self._known_case(case))
+        return resolve_shared_labels(query, self.directory, self.search)
+
+    def _stream_answer(self, query: Query) -> Iterator[StreamEvent]:
+        notice = self._notice(query)
+        if notice:
+            yield {"event": "delta", "text": notice + "\n\n"}
+        for event in self.answerer.stream(query, self.retrieve(query)):
+            if event["event"] == "done":
+                yield {"event": "done", "answer": add_notice(event["answer"], notice)}
+            else:
+                yield event
+
+    def _notice(self, query: Query) -> str:
+        """What the answer must say first: that the label it names is shared."""
+        return shared_label_notice(query, self.directory) if query.shared_labels else ""
 
     def retrieve(self, query: Query) -> list[Hit]:
         """Fused, routed and reranked passages for an analysed question."""
@@ -109,10 +134,10 @@ class Engine:
     def _known_case(self, case: str | None) -> str | None:
         if not case or case.lower() in {"all", "any", ""}:
             return None
-        label = self.directory.aliases.get(case.lower())
-        if label is None:
+        ids = self.directory.aliases.get(case.lower().strip())
+        if not ids or len(ids) > 1:  # unknown, or a label several reviews share
             raise UnknownCase(case, self.cases)
-        return label
+        return ids[0]
 
     def _early_exit(self, query: Query) -> Answer | None:
         """Refusals and questions about reviews that are not in the collection."""
@@ -123,6 +148,10 @@ class Engine:
                 cases=" and ".join(query.unknown_cases), known=", ".join(self.cases)
             )
             return abstention(query, text, "case not in the collection")
+        if query.outside_filter:
+            named = " and ".join(self.directory.name(rid) for rid in query.outside_filter)
+            text = prompts.OUTSIDE_FILTER.format(named=named, filter=" and ".join(query.case_names))
+            return abstention(query, text, "question names a review outside the case filter")
         return None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from rag.ingest.anatomy import section_type
 from rag.ingest.structure import Block, parse_blocks
 from rag.settings import ChunkSettings
 from rag.text import sentence_spans, word_count
@@ -151,4 +152,7 @@ def _passage(doc: LoadedDocument, info: DocumentInfo, group: list[Block]) -> Pas
         end=last.end,
         text="\n\n".join(b.text for b in group),
         ordinal=0,
+        review=info.review,
+        review_name=info.review_name,
+        section_type=section_type(section).value,
     )

@@ -47,9 +47,19 @@ def tidy_whitespace(text: str) -> str:
     return _MULTI_BLANK.sub("\n\n", "\n".join(lines)).strip()
 
 
+# Inline HTML left in exported text ("<p>No other issues were identified.</p>"): the words stay.
+_INLINE_HTML = re.compile(
+    r"</?(?:p|br|div|span|em|strong|b|i|u|sup|sub|font|li|ul|ol)\b[^>]*/?>", re.IGNORECASE
+)
+
+
+def strip_inline_html(text: str) -> str:
+    return _INLINE_HTML.sub("", text)
+
+
 def clean_text(text: str) -> str:
     """The full cleaning for one page or one text file."""
-    return tidy_whitespace(normalise_characters(text))
+    return tidy_whitespace(normalise_characters(strip_inline_html(text)))
 
 
 def is_page_number_line(line: str) -> bool:

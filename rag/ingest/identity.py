@@ -171,11 +171,10 @@ def _title_case(text: str) -> str:
 
 
 def place_of(board: str) -> str:
-    """The place a board serves: its name before "(Local) Safeguarding ..."."""
-    if not board:
-        return ""
-    place = re.split(r"\s+(?:local\s+)?(?:children'?s?\s+)?safeguarding", board, flags=re.IGNORECASE)[0]
-    return place.strip(" ,")
+    """The place a board serves: its name before "(Local) Safeguarding ..." ("" when the name
+    has no such phrase)."""
+    parts = re.split(r"\s+(?:local\s+)?(?:children'?s?\s+)?safeguarding\b", board or "", flags=re.IGNORECASE)
+    return parts[0].strip(" ,") if len(parts) > 1 else ""
 
 
 _GENERIC_PLACE_WORDS = {"city", "county", "borough", "district", "council", "metropolitan", "royal"}

@@ -80,7 +80,7 @@ def _read_text_pages(path: Path, markdown: bool) -> list[tuple[int | None, str]]
     for i, chunk in enumerate(chunks, start=1):
         if markdown:
             chunk = clean.strip_markdown_inline(chunk)
-        chunk = clean.drop_standalone_page_numbers(clean.normalise_characters(chunk))
+        chunk = clean.drop_standalone_page_numbers(clean.normalise_characters(clean.strip_inline_html(chunk)))
         pages.append((i if numbered else None, clean.tidy_whitespace(chunk)))
     if numbered:
         stripped = clean.strip_running_lines([t for _, t in pages])

@@ -15,7 +15,7 @@ from llama_index.core.vector_stores import FilterOperator, MetadataFilter, Metad
 
 from rag import store
 from rag.embed import Embedder
-from rag.query import CaseDirectory
+from rag.query import CaseDirectory, ReviewEntry
 from rag.retrieve.llama_embedding import EmbedderAdapter
 from rag.settings import RetrieveSettings
 from rag.types import Document, Hit, Passage
@@ -48,11 +48,14 @@ class SearchIndex:
         return cls(generation, embedder, passages, documents, vector_index, bm25)
 
     def case_directory(self) -> CaseDirectory:
-        cases: dict[str, list[str]] = defaultdict(list)
+        reviews: dict[str, ReviewEntry] = {}
         for doc in self.documents.values():
-            if doc.case:
-                cases[doc.case].extend(doc.aliases)
-        return CaseDirectory.build(cases)
+            if not doc.case:
+                continue
+            known = reviews.get(doc.review)
+            aliases = (*known.aliases, *doc.aliases) if known else doc.aliases
+            reviews[doc.review] = ReviewEntry(doc.review, doc.case, doc.review_name, aliases, doc.year)
+        return CaseDirectory.from_reviews(list(reviews.values()))
 
     def bm25_for(self, cases: tuple[str, ...], top_k: int):
         """A BM25 retriever restricted to `cases` (its corpus mask is built once per set)."""
@@ -136,7 +139,7 @@ def spread_across_cases(hits: list[Hit], per_case: int) -> tuple[list[Hit], int]
     Returns the reordered hits and the length of that balanced head."""
     by_case: dict[str, list[Hit]] = defaultdict(list)
     for hit in hits:
-        by_case[hit.passage.case].append(hit)
+        by_case[hit.passage.review].append(hit)
     head: list[Hit] = []
     for round_ in range(per_case):
         layer = [group[round_] for group in by_case.values() if len(group) > round_]
@@ -145,14 +148,17 @@ def spread_across_cases(hits: list[Hit], per_case: int) -> tuple[list[Hit], int]
     return head + [h for h in hits if id(h) not in chosen], len(head)
 
 
-def _case_filters(cases: tuple[str, ...]) -> MetadataFilters:
-    if len(cases) == 1:
-        return MetadataFilters(filters=[MetadataFilter(key="case", value=cases[0])])
+def _case_filters(reviews: tuple[str, ...]) -> MetadataFilters:
+    """Only the passages of these reviews (by review id)."""
+    if len(reviews) == 1:
+        return MetadataFilters(filters=[MetadataFilter(key="review", value=reviews[0])])
     return MetadataFilters(
-        filters=[MetadataFilter(key="case", value=list(cases), operator=FilterOperator.IN)]
+        filters=[MetadataFilter(key="review", value=list(reviews), operator=FilterOperator.IN)]
     )
 
 
 def _to_node_with_score(hit: Hit) -> NodeWithScore:
-    node = TextNode(id_=hit.passage.id, text=hit.passage.text, metadata={"case": hit.passage.case})
+    passage = hit.passage
+    metadata = {"case": passage.case, "review": passage.review, "review_name": passage.review_name}
+    node = TextNode(id_=hit.passage.id, text=hit.passage.text, metadata=metadata)
     return NodeWithScore(node=node, score=hit.score)

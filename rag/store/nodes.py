@@ -9,6 +9,8 @@ from rag.types import Passage
 _NODE_META = (
     "title",
     "case",
+    "review",
+    "section_type",
     "board",
     "year",
     "page",

@@ -11,10 +11,10 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from rag import __version__, store
+from rag.answer.base import UnknownCase
 from rag.answer.holder import EngineHolder, EngineLoading
 from rag.feedback import AnswerJSON
 from rag.settings import Settings
-from rag.types import UnknownCase
 from rag.web.feedback import append_feedback, feedback_record
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ def api_router(settings: Settings, holder: EngineHolder) -> APIRouter:
 def case_labels(holder: EngineHolder) -> list[str]:
     """Cases of the live index, read from its documents while the engine is still loading."""
     try:
-        return sorted({d.case for d in holder.documents().values() if d.case})
+        return sorted({d.review_name for d in holder.documents().values() if d.case})
     except store.IndexMissing:
         return []
 

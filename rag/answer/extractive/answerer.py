@@ -8,15 +8,16 @@ from dataclasses import replace
 
 import numpy as np
 
-from rag.answer.base import abstention, events_of
+from rag.answer.base import StreamEvent, abstention, events_of
 from rag.answer.citations import Chosen, cite
 from rag.answer.extractive.choose import SentenceChooser, order_for_reading
+from rag.answer.extractive.scoring import without_footnote_marks
 from rag.answer.render import capitalised, render
 from rag.embed import Embedder
 from rag.query import Query
 from rag.retrieve.sentences import SentenceIndex
 from rag.settings import AnswerSettings
-from rag.types import Answer, AnswerPart, Citation, Document, Hit, Passage, StreamEvent
+from rag.types import Answer, AnswerPart, Citation, Document, Hit, Passage
 
 # A single-case answer with more citations than this reads better as a list.
 _LIST_ABOVE = 2
@@ -55,7 +56,7 @@ class ExtractiveAnswerer:
 
     def compose(self, query: Query, chosen: list[Chosen], hits: list[Hit]) -> Answer:
         """Parts per case (cases in retrieval order), each case in document order."""
-        case_order = list(dict.fromkeys(h.passage.case for h in hits))
+        case_order = list(dict.fromkeys(h.passage.review for h in hits))
         groups = order_for_reading(chosen, case_order)
         grouped = query.cross_case or len(groups) > 1
         citations: list[Citation] = []
@@ -63,8 +64,8 @@ class ExtractiveAnswerer:
         for line, group in enumerate(groups):
             for pick in group:
                 citations.append(self.cite(len(citations) + 1, pick))
-                text = capitalised(pick.unit.text)
-                parts.append(AnswerPart(pick.hit.passage.case, text, (len(citations),), line=line))
+                text = capitalised(without_footnote_marks(pick.unit.text))
+                parts.append(AnswerPart(pick.hit.passage.review_name, text, (len(citations),), line=line))
         if not grouped and len(citations) > _LIST_ABOVE:
             parts = [replace(p, line=i, bullet=True) for i, p in enumerate(parts)]
         return Answer(
@@ -75,7 +76,7 @@ class ExtractiveAnswerer:
             latency_ms=0.0,
             citations=citations,
             retrieved=hits,
-            cases=query.cases,
+            cases=query.case_names,
             parts=parts,
             grouped=grouped,
         )

@@ -23,6 +23,7 @@ from rag.answer.extractive.scoring import (
     SECTION_REF,
     coverage,
     has_number,
+    never_an_answer,
     section_fit,
     shape_penalty,
 )
@@ -102,11 +103,13 @@ class SentenceChooser:
             # A heading says what every sentence under it is about ("4. Childminder's
             # consultation with MASH"), even those that do not repeat its words.
             heading = coverage(topic, hit.passage.section) * s.heading_share
+            fit = section_fit(query.intent, hit.passage)
             for unit in self.sentences.units(hit.passage):
+                if never_an_answer(unit, hit.passage):
+                    continue
                 dense = float(unit.vector @ topic_vector)
                 lexical = max(coverage(topic, unit.text), heading)
                 cue_hit = 1.0 if cue is not None and cue.search(unit.text) else 0.0
-                fit = section_fit(query.intent, hit.passage.section)
                 score = (
                     s.dense_weight * dense
                     + s.lexical_weight * lexical
@@ -158,7 +161,7 @@ class SentenceChooser:
     def _select_cross_case(self, scored: list[Chosen], best: float) -> list[Chosen]:
         by_case: dict[str, list[Chosen]] = defaultdict(list)
         for c in scored:
-            by_case[c.hit.passage.case].append(c)
+            by_case[c.hit.passage.review].append(c)
         floor = max(self.settings.abstain_below, self.settings.case_floor * best)
         ranked = sorted(by_case.values(), key=lambda units: -max(u.score for u in units))
         chosen: list[Chosen] = []
@@ -192,7 +195,7 @@ def order_for_reading(chosen: list[Chosen], case_order: list[str]) -> list[list[
     """Group per case (cases in `case_order`), each group in document order."""
     groups: dict[str, list[Chosen]] = defaultdict(list)
     for c in chosen:
-        groups[c.hit.passage.case].append(c)
+        groups[c.hit.passage.review].append(c)
     ordered = [case for case in case_order if case in groups]
     ordered += [case for case in groups if case not in ordered]
     return [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from rag.ingest import anatomy
 from rag.retrieve.sentences import Unit
 from rag.text import match_stems
 from rag.types import Passage
@@ -86,28 +87,46 @@ def is_agenda(quote: str) -> bool:
     return all(len(item.split()) <= 14 and not item.endswith(".") for item in items)
 
 
-# Sections that usually hold what each kind of question asks for (slide and heading titles).
-_SECTION_FITS = {
-    "recommendation": re.compile(r"recommend|response|action", re.I),
-    "what_went_wrong": re.compile(
-        r"analysis|appraisal|issues|lessons|learning|summary|findings|"
-        r"history|conclusion|complicating",
-        re.I,
-    ),
-    "learning": re.compile(r"learning|lesson|issues|conclusion|practice", re.I),
-    "timeline": re.compile(r"history|chronolog|case|background|story|summary", re.I),
-}
+def section_fit(intent: str, passage: Passage) -> float:
+    """+1 when the passage's kind of section suits the question, -1 when it is recommendations
+    answering a question that is not about them or a reference list (review anatomy)."""
+    return anatomy.fit(intent, passage.section_type or anatomy.section_type(passage.section))
 
 
-def section_fit(intent: str, section: str) -> float:
-    """+1 when the passage's section suits the question, -1 when it is a recommendations
-    section answering a question that is not about recommendations."""
-    fits = _SECTION_FITS.get(intent)
-    if fits is not None and fits.search(section):
-        return 1.0
-    if intent != "recommendation" and _SECTION_FITS["recommendation"].search(section):
-        return -1.0
-    return 0.0
+# --- what is never an answer sentence -----------------------------------------------------------
+
+_HTML = re.compile(r"</?[a-z][a-z0-9]*\b[^>]*>", re.IGNORECASE)
+# A reference-list entry: "London: Department for Education.", "Smith, J. (2012) ...", "Available at".
+_REFERENCE = re.compile(
+    r"^(?:[A-Z][\w'’-]+,\s+(?:[A-Z]\.\s*)+|[A-Z][\w'’-]+ et al\.?)|\(\d{4}[a-z]?\)\s*[.,:]?\s+[A-Z‘'\"]|"
+    r"\b(?:London|Oxford|Bristol|Cambridge|Leeds|Norwich|Manchester)\s*:\s*[A-Z][\w ]+(?:Press|Publishing|"
+    r"Department|Office|HMSO|Stationery|NSPCC|Ofsted|Home Office|Kingsley|Routledge|Policy)|"
+    r"\bavailable (?:at|from|online)\b|\bretrieved from\b|\baccessed (?:on )?\d"
+)
+_FOOTNOTE = re.compile(r"^\s*(?:[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\[\d{1,3}\]|\d{1,3}(?=\s+[A-Z]\w+[^.]*\b(?:19|20)\d\d\b))\s*\S")
+MIN_WORDS = 5
+
+
+def never_an_answer(unit: Unit, passage: Passage) -> bool:
+    """Reference lists, footnote text, HTML, headings and fragments are never quoted as an
+    answer, however well they match the question."""
+    text = unit.text.strip()
+    if (passage.section_type or anatomy.section_type(passage.section)) in anatomy.NEVER_AN_ANSWER:
+        return True
+    if _HTML.search(unit.quote) or _REFERENCE.search(text) or _FOOTNOTE.match(text):
+        return True
+    ends_sentence = text.endswith((".", "?", "!", '"', "”", "’", ")", ":"))
+    if len(text.split()) < MIN_WORDS:
+        return True  # a heading, a slide label or a fragment
+    return not ends_sentence and (text[:1].islower() or len(text.split()) < 9)
+
+
+_SUPERSCRIPT_MARKS = re.compile(r"(?<=\w)[¹²³⁴⁵⁶⁷⁸⁹⁰]+|(?<=[a-z.,;])\[\d{1,3}\](?=\s|$)")
+
+
+def without_footnote_marks(text: str) -> str:
+    """An answer statement without footnote marks ("Stage 2¹²" -> "Stage 2")."""
+    return _SUPERSCRIPT_MARKS.sub("", text)
 
 
 def coverage(topic: set[str], text: str) -> float:

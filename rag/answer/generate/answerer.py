@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from rag import prompts
-from rag.answer.base import notice
+from rag.answer.base import StreamEvent, add_notice, notice
 from rag.answer.citations import Chosen
 from rag.answer.evidence import EvidenceFinder
 from rag.answer.extractive import ExtractiveAnswerer
@@ -19,7 +19,7 @@ from rag.answer.render import render
 from rag.query import Query
 from rag.settings import Settings
 from rag.text import normalise_space, strip_markers
-from rag.types import Answer, AnswerPart, Citation, Hit, StreamEvent
+from rag.types import Answer, AnswerPart, Citation, Hit
 
 History = list[dict[str, str]]
 
@@ -132,7 +132,7 @@ class GenerativeAnswerer:
                 latency_ms=0.0,
                 citations=citations,
                 retrieved=hits,
-                cases=query.cases,
+                cases=query.case_names,
                 check=report,
             )
         if result.said_abstain:
@@ -145,7 +145,7 @@ class GenerativeAnswerer:
                 latency_ms=0.0,
                 retrieved=hits,
                 reason="the model found no answer in the passages",
-                cases=query.cases,
+                cases=query.case_names,
                 related=hits[:3],
                 check=report,
             )
@@ -167,7 +167,7 @@ class GenerativeAnswerer:
                     citations.append(self.fallback.cite(numbers[key], chosen))
                 cited.append(numbers[key])
             sentence = checked.sentence
-            review = checked.supports[0].hit.passage.case if checked.supports else ""
+            review = checked.supports[0].hit.passage.review_name if checked.supports else ""
             numbers_cited = tuple(dict.fromkeys(cited))
             parts.append(AnswerPart(review, sentence.claim, numbers_cited, sentence.line, sentence.bullet))
         return _in_line_order(parts), citations
@@ -180,19 +180,9 @@ class GenerativeAnswerer:
     ) -> Answer:
         """The extractive answer with one sentence saying why it is not a generated one; an
         abstention keeps its sentinel sentence first."""
-        lines = [p.line for p in extractive.parts] or [0]
-        if extractive.abstained:
-            parts = [*extractive.parts, notice(notice_text, max(lines) + 1)]
-        else:
-            parts = [notice(notice_text, min(lines) - 1), *extractive.parts]
+        noticed = add_notice(extractive, notice_text, first=not extractive.abstained)
         check = {**(report or _report(None, None)), "fell_back": True, "error": error}
-        return replace(
-            extractive,
-            answer=render(parts, extractive.grouped),
-            parts=parts,
-            generator=f"extractive (fallback: {why})",
-            check=check,
-        )
+        return replace(noticed, generator=f"extractive (fallback: {why})", check=check)
 
 
 def _in_line_order(parts: list[AnswerPart]) -> list[AnswerPart]:
@@ -219,7 +209,7 @@ def _passage_block(n: int, hit: Hit) -> str:
     if p.page is not None:
         where.append(f"page {p.page}")
     return prompts.GENERATE_PASSAGE.format(
-        n=n, case=p.case, title=p.title, where=", ".join(w for w in where if w), text=p.text.strip()
+        n=n, case=p.review_name, title=p.title, where=", ".join(w for w in where if w), text=p.text.strip()
     )
 
 
