@@ -164,6 +164,8 @@ class FileReport:
     passages: int = 0
     reason: str = ""
     case: str = ""
+    review: str = ""  # the review's display name, "Child S (Norfolk, 2017)"
+    guessed: tuple[str, ...] = ()  # facts about the review guessed from the text
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -173,6 +175,8 @@ class FileReport:
             "passages": self.passages,
             "reason": self.reason,
             "case": self.case,
+            "review": self.review,
+            "guessed": list(self.guessed),
         }
 
 

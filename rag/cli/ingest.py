@@ -61,11 +61,11 @@ def _parse_passwords(items: list[str]) -> dict[str, str]:
 def _print_ingest_table(report) -> None:
     console = stdout_console()
     table = Table(title=None, show_lines=False)
-    for column in ("file", "status", "pages", "passages", "case / reason"):
+    for column in ("file", "status", "pages", "passages", "review / reason"):
         table.add_column(column, overflow="fold")
     for row in report.files:
         style = _STATUS_STYLE.get(row.status.value, "bold red")
-        note = "; ".join(x for x in (row.case, row.reason) if x)
+        note = "; ".join(x for x in (row.review or row.case, row.reason) if x)
         table.add_row(row.file, f"[{style}]{row.status.value}[/]", str(row.pages), str(row.passages), note)
     console.print(table)
     failed = sum(1 for f in report.files if f.status.failed)

@@ -168,6 +168,7 @@ def _load_one(
         )
     reason = _case_note(info)
     row = FileReport(rel, FileStatus.OK, len(document.pages), len(passages), reason, info.case)
+    row.review, row.guessed = info.review_name, info.guessed
     return _Loaded(rel, fingerprint, document, info, passages), row
 
 
@@ -175,12 +176,10 @@ def _case_note(info: DocumentInfo) -> str:
     """Which facts about the review were guessed from the text, for a person to confirm."""
     if info.case_source == "unknown":
         return "not in the catalog and no case label found in the text: add it to catalog.toml"
-    if not info.guessed or info.case_source == "catalog" and "case" not in info.guessed:
-        return f"guessed from the text: {', '.join(info.guessed)}" if info.guessed else ""
-    return (
-        f"not in the catalog: case '{info.case}' and {', '.join(g for g in info.guessed if g != 'case')} "
-        "guessed from the text; confirm with `rag catalog --suggest --write`"
-    )
+    guessed = ", ".join(g.replace("_", " ") for g in info.guessed if g not in {"case", "title"})
+    if info.case_source == "guessed":
+        return f"not in the catalog: label and {guessed} guessed; check with `rag catalog --suggest`"
+    return f"{guessed} guessed from the text" if guessed else ""
 
 
 def _fingerprint(path: Path, catalog: Catalog, rel: str) -> str:
