@@ -73,7 +73,9 @@ def serving(app, host: str = "127.0.0.1") -> Iterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", proxy_headers=False, timeout_graceful_shutdown=2)
+    # A test's requests are done when it stops the server; only Gradio's open streams remain,
+    # and waiting for them would add 2 s to every test that used a Gradio client.
+    config = uvicorn.Config(app, log_level="warning", proxy_headers=False, timeout_graceful_shutdown=0.5)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
