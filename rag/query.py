@@ -58,13 +58,17 @@ class CaseDirectory:
         return review.name if review else review_id
 
     def sharing_label(self, review_ids: list[str]) -> dict[str, list[str]]:
-        """Labels that several of these reviews share: {"Child S": [id, id]}."""
+        """Labels that several of these reviews share: {"Child S": [id, id]} ("Case S" and
+        "Child S" are one label: reviews and readers use both)."""
         by_label: dict[str, list[str]] = {}
-        for rid in review_ids:
+        shown: dict[str, str] = {}
+        for rid in dict.fromkeys(review_ids):
             review = self.reviews.get(rid)
             if review is not None:
-                by_label.setdefault(review.label, []).append(rid)
-        return {label: ids for label, ids in by_label.items() if len(ids) > 1}
+                key = re.sub(r"^case ", "child ", review.label.lower())
+                by_label.setdefault(key, []).append(rid)
+                shown.setdefault(key, review.label)
+        return {shown[key]: ids for key, ids in by_label.items() if len(ids) > 1}
 
 
 @dataclass
@@ -86,6 +90,9 @@ class Query:
     outside_filter: list[str] = field(default_factory=list)
     # Labels several routed reviews share, with those reviews' ids, for the answer to say so.
     shared_labels: dict[str, list[str]] = field(default_factory=dict)
+    # Mentions that several reviews answer to ("Child B", "Hackney"): the answer layer narrows
+    # them by the question's details.
+    ambiguous: list[tuple[str, ...]] = field(default_factory=list)
 
 
 _YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
@@ -174,7 +181,9 @@ def analyse(
     query.intent = _first_match(_INTENTS, question) or "factual"
     query.expects = _first_match(_EXPECTS, question)
     query.cross_case = bool(_CROSS.search(question))
-    mentioned, unknown = find_cases(question, directory)
+    groups, unknown = find_mentions(question, directory)
+    mentioned = list(dict.fromkeys(rid for group in groups for rid in group))
+    query.ambiguous = [group for group in groups if len(group) > 1]
     query.unknown_cases = unknown
     if case:
         query.cases, query.case_source = [case], "argument"
@@ -192,19 +201,27 @@ def analyse(
 
 def find_cases(question: str, directory: CaseDirectory) -> tuple[list[str], list[str]]:
     """Reviews the question names (ids, in order of mention) and labels it names that are not
-    indexed. A label several reviews share is narrowed by whatever else the question names
-    ("the Norfolk Child S", "Child S in 2014")."""
+    indexed."""
+    groups, unknown = find_mentions(question, directory)
+    return list(dict.fromkeys(rid for group in groups for rid in group)), unknown
+
+
+def find_mentions(question: str, directory: CaseDirectory) -> tuple[list[tuple[str, ...]], list[str]]:
+    """The reviews each mention in the question may mean, in order of mention, and labels it
+    names that are not indexed. A mention several reviews answer to (a shared label, a place
+    with two reviews) is narrowed by whatever else the question names ("the Norfolk Child S",
+    "Child S in 2014")."""
     lowered = question.lower()
-    found: list[tuple[int, int, tuple[str, ...]]] = []
+    found: list[tuple[int, tuple[str, ...]]] = []
     taken: list[tuple[int, int]] = []
     for alias in sorted(directory.aliases, key=len, reverse=True):
         for match in re.finditer(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", lowered):
             if any(a < match.end() and match.start() < b for a, b in taken):
                 continue  # inside a longer alias already found ("the norfolk review")
             taken.append((match.start(), match.end()))
-            found.append((match.start(), match.end(), directory.aliases[alias]))
+            found.append((match.start(), directory.aliases[alias]))
     years = {int(y) for y in _YEAR.findall(question)}
-    known = _narrowed([ids for _, _, ids in sorted(found)], directory, years)
+    groups = _narrowed([ids for _, ids in sorted(found)], directory, years)
     unknown = []
     for kind, letter in _LABEL.findall(question):
         label = f"{kind.lower()} {letter.lower()}"
@@ -213,19 +230,23 @@ def find_cases(question: str, directory: CaseDirectory) -> tuple[list[str], list
     for place in _PLACE_REVIEW.findall(question):
         if place.lower() not in directory.aliases and not any(place.lower() in a for a in directory.aliases):
             unknown.append(f"the {place} review")
-    return known, list(dict.fromkeys(unknown))
+    return groups, list(dict.fromkeys(unknown))
 
 
-def _narrowed(mentions: list[tuple[str, ...]], directory: CaseDirectory, years: set[int]) -> list[str]:
+def _narrowed(
+    mentions: list[tuple[str, ...]], directory: CaseDirectory, years: set[int]
+) -> list[tuple[str, ...]]:
     """Each mention's reviews, kept to those another mention (or a year) also points at."""
-    out: list[str] = []
+    out: list[tuple[str, ...]] = []
     for i, ids in enumerate(mentions):
         others = {rid for j, other in enumerate(mentions) if j != i for rid in other}
         kept = [rid for rid in ids if rid in others] if len(ids) > 1 else list(ids)
         if len(ids) > 1 and years:
             kept = [rid for rid in (kept or ids) if directory.reviews[rid].year in years] or kept
-        out.extend(kept or ids)
-    return list(dict.fromkeys(out))
+        group = tuple(kept or ids)
+        if group not in out:
+            out.append(group)
+    return out
 
 
 def content_words(text: str, directory: CaseDirectory) -> list[str]:
@@ -250,9 +271,10 @@ def _carry_context(query: Query, history: list[dict[str, str]], directory: CaseD
         return
     if not query.cases:
         for text in reversed(earlier):
-            mentioned, _ = find_cases(text, directory)
-            if mentioned:
-                query.cases, query.case_source = mentioned, "history"
+            groups, _ = find_mentions(text, directory)
+            if groups:
+                query.cases = list(dict.fromkeys(rid for group in groups for rid in group))
+                query.ambiguous, query.case_source = [g for g in groups if len(g) > 1], "history"
                 break
     carried = [w for w in content_words(earlier[-1], directory) if w not in query.topic_words]
     # A follow-up with a topic of its own ("what did it recommend to the hospitals?") keeps it;

@@ -22,12 +22,11 @@ _COUNTS = {2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six"}
 
 def resolve_shared_labels(query: Query, directory: CaseDirectory, search: SearchIndex) -> Query:
     """The query routed to the reviews its details match, with `shared_labels` set."""
-    shared = directory.sharing_label(query.cases)
-    if not shared:
+    if not query.ambiguous:
         return query
     dropped: set[str] = set()
     topic = " ".join(query.topic_words)
-    for ids in shared.values():
+    for ids in query.ambiguous:
         scores = {rid: _best_score(search, rid, topic) for rid in ids} if topic else {}
         best = max(scores.values(), default=0.0)
         if best > 0:
@@ -38,7 +37,7 @@ def resolve_shared_labels(query: Query, directory: CaseDirectory, search: Search
         cases=cases,
         case_names=[directory.name(rid) for rid in cases],
         cross_case=query.cross_case or len(cases) > 1,
-        shared_labels=shared,
+        shared_labels=directory.sharing_label([rid for ids in query.ambiguous for rid in ids]),
     )
 
 

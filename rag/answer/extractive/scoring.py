@@ -105,6 +105,7 @@ _REFERENCE = re.compile(
 )
 _FOOTNOTE = re.compile(r"^\s*(?:[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\[\d{1,3}\]|\d{1,3}(?=\s+[A-Z]\w+[^.]*\b(?:19|20)\d\d\b))\s*\S")
 MIN_WORDS = 5
+_LABELLED_FACT = re.compile(r"^[A-Z][A-Za-z ]{2,40}:\s+\S")
 
 
 def never_an_answer(unit: Unit, passage: Passage) -> bool:
@@ -116,6 +117,8 @@ def never_an_answer(unit: Unit, passage: Passage) -> bool:
     if _HTML.search(unit.quote) or _REFERENCE.search(text) or _FOOTNOTE.match(text):
         return True
     ends_sentence = text.endswith((".", "?", "!", '"', "”", "’", ")", ":"))
+    if _LABELLED_FACT.match(text) and len(text.split()) >= 3:
+        return False  # "Author: A. Name, Independent Reviewer" on a title page says who wrote it
     if len(text.split()) < MIN_WORDS:
         return True  # a heading, a slide label or a fragment
     return not ends_sentence and (text[:1].islower() or len(text.split()) < 9)
