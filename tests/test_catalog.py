@@ -5,15 +5,28 @@ from rag.ingest.catalog import CatalogError, guess_case, guess_info, load_catalo
 from .conftest import CORPUS
 
 
-def test_real_catalog_covers_every_corpus_document_with_case_and_aliases():
+def test_real_catalog_describes_some_reviews_with_case_and_aliases_and_leaves_others_to_guess():
+    # The catalog covers some reviews only: the others are described from their own text.
     catalog = load_catalog(CORPUS / "catalog.toml")
-    documents = sorted(p.name for p in CORPUS.iterdir() if p.suffix in {".txt", ".md", ".pdf"})
-    assert sorted(catalog.entries) == documents
-    cases = {e.case for e in catalog.entries.values()}
-    assert cases == {"Child H", "Child F", "Case S", "the Calderdale child", "Child J"}
+    documents = {p.name for p in CORPUS.iterdir() if p.is_file() and p.suffix in {".txt", ".md", ".pdf"}}
+    assert sorted(set(catalog.entries) - documents) == [], "catalog entries must name corpus files"
+    original = {
+        "derbyshire-child-h-executive-summary.txt": "Child H",
+        "llr-child-f-executive-summary.txt": "Child F",
+        "norfolk-case-s-learning-presentation.md": "Case S",
+        "calderdale-child-learning-briefing.txt": "the Calderdale child",
+        "warwickshire-child-j-review-report.md": "Child J",
+    }
+    assert {name: catalog.entries[name].case for name in original if name in catalog.entries} == original
+    assert len(set(catalog.entries) - set(original)) >= 3, "at least 3 more reviews are catalogued"
+    uncatalogued = documents - set(catalog.entries)
+    assert len(uncatalogued) >= 4, f"only {sorted(uncatalogued)} are left for the product to guess"
     assert "the norfolk review" in catalog.entries["norfolk-case-s-learning-presentation.md"].aliases
     assert "warwickshire" in catalog.entries["warwickshire-child-j-review-report.md"].aliases
-    assert all(e.board and e.year and e.doc_type for e in catalog.entries.values())
+    incomplete = sorted(
+        name for name, e in catalog.entries.items() if not (e.case and e.board and e.year and e.doc_type)
+    )
+    assert not incomplete, f"entries missing case, board, year or doc_type: {incomplete}"
 
 
 def test_unknown_field_is_named_in_the_error(tmp_path):

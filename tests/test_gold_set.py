@@ -1,9 +1,13 @@
 """Checks on the gold question set in eval/gold.jsonl.
 
-Standalone: uses only the standard library and pytest, so it can run without the
-project's dependencies. It checks the schema of every item, that every evidence
-quote really occurs in the cited corpus document, and that the set covers the
-categories, cases and question types it is meant to cover.
+It checks the schema of every item, that every evidence quote really occurs in the
+cited corpus document as the product reads it (`rag.ingest.load.load_file`: PDFs
+through their text layer, text cleaned), and that the set covers the categories,
+reviews and question types it is meant to cover.
+
+An item names its documents in `reviews` (corpus file names). Items without that key
+name them through the catalog, by case label; this only works for catalogued reviews
+whose label no other catalogued review shares.
 """
 
 from __future__ import annotations
@@ -11,15 +15,19 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from collections import Counter
+from collections import Counter, defaultdict
+from functools import cache
 from pathlib import Path
 
 import pytest
+
+from rag.ingest.load import load_file
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD_PATH = ROOT / "eval" / "gold.jsonl"
 CORPUS_DIR = ROOT / "corpus"
 CATALOG_PATH = CORPUS_DIR / "catalog.toml"
+DOC_SUFFIXES = {".pdf", ".txt", ".md"}
 
 REQUIRED_KEYS = {
     "id",
@@ -32,6 +40,7 @@ REQUIRED_KEYS = {
     "evidence",
     "history",
 }
+OPTIONAL_KEYS = {"reviews"}
 CATEGORIES = {
     "factual",
     "what_went_wrong",
@@ -43,15 +52,15 @@ CATEGORIES = {
     "follow_up",
     "adversarial",
 }
-# Every review must be covered by each of these question types.
+# Every review document must be covered by each of these question types.
 PER_REVIEW_CATEGORIES = ("factual", "what_went_wrong", "recommendation", "learning", "timeline")
 REQUIRED_QUESTION = "what went wrong with the consultation in Case S"
 
-MIN_ITEMS = 64
-MIN_PER_REVIEW = 8
+MIN_ITEMS = 300
+MIN_PER_REVIEW = 12
 MIN_CROSS_CASE = 8
-MIN_UNANSWERABLE = 6
-MIN_FOLLOW_UP = 5
+MIN_UNANSWERABLE = 30
+MIN_FOLLOW_UP = 30
 MIN_ADVERSARIAL = 4
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -87,8 +96,24 @@ def _load_catalog() -> dict:
 
 ITEMS = _load_items()
 CATALOG = _load_catalog()
+# Review documents: the files the product ingests from corpus/ (not corpus/_sources/).
+CORPUS_DOCS = sorted(p.name for p in CORPUS_DIR.iterdir() if p.is_file() and p.suffix in DOC_SUFFIXES)
 CASE_LABELS = {entry["case"] for entry in CATALOG.values()}
-DOC_FOR_CASE = {entry["case"]: name for name, entry in CATALOG.items()}
+DOCS_FOR_CASE: dict[str, set[str]] = defaultdict(set)
+for _name, _entry in CATALOG.items():
+    DOCS_FOR_CASE[_entry["case"]].add(_name)
+
+
+def _item_docs(item: dict) -> set[str]:
+    """The documents an item is about: its `reviews`, else its cases' catalogued documents."""
+    if "reviews" in item:
+        return set(item["reviews"])
+    return {doc for case in item.get("cases", []) for doc in DOCS_FOR_CASE.get(case, ())}
+
+
+def _names_label(doc: str, label: str) -> bool:
+    """Whether the document's text names this case label (as whole words, any case)."""
+    return re.search(rf"(?<!\w){re.escape(collapse(label))}(?!\w)", _doc_text(doc), re.IGNORECASE) is not None
 
 
 def _evidence_params() -> list:
@@ -102,8 +127,10 @@ def _evidence_params() -> list:
     return params
 
 
+@cache
 def _doc_text(name: str) -> str:
-    return collapse((CORPUS_DIR / name).read_text(encoding="utf-8"))
+    """The document's text as the product reads it, whitespace collapsed."""
+    return collapse(load_file(CORPUS_DIR / name, name).text)
 
 
 # --------------------------------------------------------------------------- file and schema
@@ -137,16 +164,27 @@ def test_ids_are_unique_slugs():
 
 @pytest.mark.parametrize("item", ITEMS, ids=[str(i.get("id")) for i in ITEMS])
 def test_item_schema(item):
-    assert set(item) == REQUIRED_KEYS, (
-        f"keys differ: missing {REQUIRED_KEYS - set(item)}, extra {set(item) - REQUIRED_KEYS}"
+    allowed = REQUIRED_KEYS | OPTIONAL_KEYS
+    assert REQUIRED_KEYS <= set(item) <= allowed, (
+        f"keys differ: missing {REQUIRED_KEYS - set(item)}, extra {set(item) - allowed}"
     )
     assert isinstance(item["question"], str) and item["question"].strip()
     assert item["category"] in CATEGORIES, f"bad category {item['category']!r}"
     assert isinstance(item["cases"], list)
     assert all(isinstance(c, str) for c in item["cases"])
-    unknown = [c for c in item["cases"] if c not in CASE_LABELS]
-    assert not unknown, f"cases not in catalog: {unknown}"
     assert len(set(item["cases"])) == len(item["cases"]), "repeated case label"
+    if "reviews" in item:
+        reviews = item["reviews"]
+        assert isinstance(reviews, list) and reviews, "reviews must be a non-empty list of file names"
+        assert all(isinstance(r, str) for r in reviews), f"bad reviews {reviews!r}"
+        assert len(set(reviews)) == len(reviews), "repeated review"
+        missing = [r for r in reviews if r not in CORPUS_DOCS]
+        assert not missing, f"reviews not in corpus/: {missing}"
+    else:
+        unknown = [c for c in item["cases"] if c not in CASE_LABELS]
+        assert not unknown, f"cases not in catalog (name the documents in 'reviews'): {unknown}"
+        shared = [c for c in item["cases"] if len(DOCS_FOR_CASE[c]) > 1]
+        assert not shared, f"labels of several catalogued reviews (name them in 'reviews'): {shared}"
     assert isinstance(item["answerable"], bool)
     assert isinstance(item["reference_answer"], str) and item["reference_answer"].strip()
     assert isinstance(item["key_points"], list)
@@ -180,10 +218,29 @@ def test_answerability_is_consistent(item):
 
 @pytest.mark.parametrize("item", ITEMS, ids=[str(i.get("id")) for i in ITEMS])
 def test_evidence_docs_match_cases(item):
-    """Every cited document belongs to one of the item's cases."""
+    """Every cited document is one of the item's documents (its reviews, else its cases')."""
     cited = {ev["doc"] for ev in item["evidence"]}
-    allowed = {DOC_FOR_CASE[c] for c in item["cases"] if c in DOC_FOR_CASE}
-    assert cited <= allowed, f"evidence from {cited - allowed} not in cases {item['cases']}"
+    allowed = _item_docs(item)
+    assert cited <= allowed, f"evidence from {cited - allowed} not in {sorted(allowed)} ({item['cases']})"
+
+
+@pytest.mark.parametrize(
+    "item", [i for i in ITEMS if "reviews" in i], ids=[str(i.get("id")) for i in ITEMS if "reviews" in i]
+)
+def test_case_labels_match_reviews(item):
+    """Each review carries one of the item's labels, and each label is one of its reviews':
+    the catalog's label for a catalogued review, else a label the document's text names."""
+    cases, reviews = item["cases"], item["reviews"]
+
+    def labels(doc: str) -> set[str]:
+        if doc in CATALOG:
+            return {CATALOG[doc]["case"]} & set(cases)
+        return {c for c in cases if _names_label(doc, c)}
+
+    unlabelled = [doc for doc in reviews if not labels(doc)]
+    assert not unlabelled, f"no label in {cases} for reviews {unlabelled}"
+    strays = [c for c in cases if not any(c in labels(doc) for doc in reviews)]
+    assert not strays, f"labels {strays} belong to none of the reviews {reviews}"
 
 
 # --------------------------------------------------------------------------- evidence quotes
@@ -192,9 +249,7 @@ def test_evidence_docs_match_cases(item):
 @pytest.mark.parametrize(("item_id", "evidence"), _evidence_params())
 def test_evidence_quote_in_document(item_id, evidence):
     doc = evidence["doc"]
-    assert doc in CATALOG, f"{doc} is not listed in catalog.toml"
-    path = CORPUS_DIR / doc
-    assert path.is_file(), f"{doc} does not exist in corpus/"
+    assert doc in CORPUS_DOCS, f"{doc} is not a review document in corpus/"
     quote = collapse(evidence["quote"])
     assert quote, "empty quote"
     assert quote in _doc_text(doc), f"{item_id}: quote not found verbatim in {doc}: {quote!r}"
@@ -207,13 +262,20 @@ def _by_category() -> Counter:
     return Counter(item["category"] for item in ITEMS)
 
 
-@pytest.mark.parametrize("case", sorted(CASE_LABELS))
-def test_per_review_coverage(case):
-    mine = [item for item in ITEMS if case in item["cases"]]
-    assert len(mine) >= MIN_PER_REVIEW, f"{case}: only {len(mine)} items"
+def test_corpus_has_the_review_documents():
+    # Guards the coverage checks below against an empty or misread corpus folder.
+    assert len(CORPUS_DOCS) >= 15, f"only {len(CORPUS_DOCS)} review documents in corpus/"
+    uncovered = sorted(set(CATALOG) - set(CORPUS_DOCS))
+    assert not uncovered, f"catalogued but not in corpus/: {uncovered}"
+
+
+@pytest.mark.parametrize("doc", CORPUS_DOCS)
+def test_per_review_coverage(doc):
+    mine = [item for item in ITEMS if doc in _item_docs(item)]
+    assert len(mine) >= MIN_PER_REVIEW, f"{doc}: only {len(mine)} items"
     have = {item["category"] for item in mine}
     missing = [c for c in PER_REVIEW_CATEGORIES if c not in have]
-    assert not missing, f"{case}: no items in categories {missing}"
+    assert not missing, f"{doc}: no items in categories {missing}"
 
 
 def test_cross_case_items():
