@@ -42,6 +42,10 @@ DETAIL_NAMES = {
     "sentence": "the sentence or penalty asked about",
     "outcome": "the outcome asked about",
     "condition": "the medical condition asked about",
+    "when": "the date asked about",
+    "cause": "a cause of death",
+    "substance": "which substance it was",
+    "faith": "the family's religion or faith",
 }
 
 # --- generative answers (rag/generate/) -------------------------------------------------

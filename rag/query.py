@@ -116,14 +116,35 @@ _INTENTS: list[tuple[Intent, re.Pattern[str]]] = [
     ("learning", re.compile(r"learn|lesson|learning|takeaway|practice point|improve", re.I)),
     ("timeline", re.compile(r"\bwhen\b|timeline|chronolog|sequence|what happened|date|order of", re.I)),
 ]
+# What kind of detail a question asks for; the answer must contain one (rag.answer.extractive
+# .scoring.DETAILS) or the reviews are said not to give it. First match wins.
 _EXPECTS: list[tuple[str, re.Pattern[str]]] = [
-    ("age", re.compile(r"\bhow old\b|\bage\b|\baged\b", re.I)),
-    ("date", re.compile(r"date of birth|\bwhat date\b|\bwhich date\b|\bexact date\b|\bborn on\b", re.I)),
+    ("date", re.compile(r"date of birth|\bborn on\b|\bwhen was .* born\b", re.I)),
+    ("when", re.compile(r"\b(?:what|which|exact) date\b|\bdate of (?:the|his|her)\b|\bon what day\b", re.I)),
     (
         "sentence",
-        re.compile(r"\bjailed\b|\bsentenced? (to|for)\b|\bhow long .*(prison|jail)|\bprison\b", re.I),
+        re.compile(
+            r"\bjailed\b|\bsentenced? (to|for)\b|\bhow long .*(prison|jail|sentence|custody)|\bprison\b|"
+            r"\blength of .*sentence|\bsentence length|\blongest .*sentence",
+            re.I,
+        ),
     ),
-    ("outcome", re.compile(r"\b(convicted|charged|prosecuted)\b|\bwhere does .* live now\b", re.I)),
+    ("age", re.compile(r"\bhow old\b|\bage\b|\baged\b", re.I)),
+    (
+        "number",
+        re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|proportion)\b|\bstatistics\b", re.I),
+    ),
+    (
+        "outcome",
+        re.compile(
+            r"\b(convicted|charged|prosecuted|sacked|dismissed|struck off)\b|"
+            r"\bwhere does .* live now\b|\b(?:iopc|regulator|misconduct)\b",
+            re.I,
+        ),
+    ),
+    ("cause", re.compile(r"\bcause of death\b|\bwhat did .* die (?:of|from)\b", re.I)),
+    ("substance", re.compile(r"\b(?:which|what) (?:drugs?|substances?)\b|\bwhat was .* using\b", re.I)),
+    ("faith", re.compile(r"\b(?:what|which) (?:religion|faith)\b", re.I)),
     ("condition", re.compile(r"medical condition|diagnos(is|ed) with|born with", re.I)),
     (
         "name",

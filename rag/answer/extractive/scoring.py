@@ -33,24 +33,61 @@ CUES: dict[str, re.Pattern[str]] = {
         re.I,
     ),
 }
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|hundred|dozen"
+)
+_MONTHS = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+# What a sentence must hold to answer a question that asks for a kind of detail (query.py
+# decides what is asked). General English: numbers in digits and words, "aged two months".
 DETAILS: dict[str, re.Pattern[str]] = {
     "age": re.compile(
-        r"\b\d+[- ](?:year|month|week|day)s?[- ]old\b|\baged? \d+|"
-        r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten)[- ](?:year|month|week)s?[- ]old\b",
+        rf"\b(?:\d+|{_NUMBER_WORDS}|[a-z]+-(?:year|month|week))[- ](?:years?|months?|weeks?|days?)[- ]old\b|"
+        rf"\baged? (?:\d+|{_NUMBER_WORDS}|about|nearly|almost|just)\b|"
+        rf"\b(?:\d+|{_NUMBER_WORDS})[- ]year[- ]old\b|"
+        r"\bin (?:his|her|their) (?:first|second|third|\w+th) year\b",
         re.I,
     ),
     "date": re.compile(
-        r"\bborn\b.*\b(?:\d{1,2}(?:st|nd|rd|th)? )?(?:january|february|march|april|may|june|"
-        r"july|august|september|october|november|december)\b",
+        rf"\bborn\b.*\b(?:\d{{1,2}}(?:st|nd|rd|th)? )?(?:{_MONTHS})\b",
+        re.I,
+    ),
+    "when": re.compile(
+        rf"\b\d{{1,2}}(?:st|nd|rd|th)? (?:{_MONTHS})\b|\b(?:{_MONTHS}),? (?:19|20)\d\d\b|"
+        r"\b\d{1,2}/\d{1,2}/\d{2,4}\b",
         re.I,
     ),
     "sentence": re.compile(
-        r"\b(?:\d+|[a-z]+-[a-z]+|one|two|three|four|five|six|seven|eight|nine|ten|"
-        r"twelve|eighteen|twenty)\s+(?:months?|years?)\b.*\b(?:jail|prison|custody|"
-        r"parole|sentence)|\b(?:jail|prison|custody|sentenced to)\b.*\b\d+\s+(?:months?|years?)",
+        rf"\b(?:\d+|[a-z]+-[a-z]+|{_NUMBER_WORDS})\s+(?:months?|years?)\b.*\b(?:jail|prison|custody|"
+        r"parole|sentence|detention)|\b(?:jail|prison|custody|sentenced to|detention)\b.*\b(?:\d+|"
+        rf"{_NUMBER_WORDS})\s+(?:months?|years?)|\blife (?:sentence|imprisonment)\b",
         re.I,
     ),
-    "outcome": re.compile(r"\b(?:convicted|charged|acquitted|found guilty|pleaded|cautioned)\b", re.I),
+    "number": re.compile(rf"\b\d[\d,.]*%?|\b(?:{_NUMBER_WORDS}|once|twice|several times|percent)\b", re.I),
+    "outcome": re.compile(
+        r"\b(?:convicted|charged|acquitted|found guilty|pleaded|cautioned|dismissed|sacked|struck off|"
+        r"disciplinary|misconduct|suspended|no further action|reprimand\w*|written warning)\b",
+        re.I,
+    ),
+    "cause": re.compile(
+        r"\bcause of (?:his |her |their |the )?death\b|\bdied (?:of|from)\b|\bdeath was (?:caused|due)\b|"
+        r"\bdied\b.*\b(?:while|after|as a result|because|following)\b|\bsudden (?:unexpected |infant )death\b",
+        re.I,
+    ),
+    "substance": re.compile(
+        r"\b(?:heroin|cocaine|crack|methadone|cannabis|amphetamines?|ecstasy|mdma|ketamine|diazepam|"
+        r"benzodiazepines?|opiates?|opioids?|buprenorphine|subutex|mephedrone|spice|alcohol|vodka|"
+        r"lager|wine|cider|beer)\b",
+        re.I,
+    ),
+    "faith": re.compile(
+        r"\b(?:muslim|christian|jewish|hindu|sikh|buddhist|catholic|rastafarian|jehovah|islam\w*|"
+        r"church|mosque|synagogue|temple|faith)\b",
+        re.I,
+    ),
     "condition": re.compile(r"\bdiagnosed with\b|\bsyndrome\b|\bdisorder\b|\bdisease\b", re.I),
     "name": re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr)\.? [A-Z][a-z]+\b"),
 }
