@@ -74,7 +74,8 @@ DETAILS: dict[str, re.Pattern[str]] = {
     ),
     "cause": re.compile(
         r"\bcause of (?:his |her |their |the )?death\b|\bdied (?:of|from)\b|\bdeath was (?:caused|due)\b|"
-        r"\bdied\b.*\b(?:while|after|as a result|because|following)\b|\bsudden (?:unexpected |infant )death\b",
+        r"\bdied\b.*\b(?:while|after|as a result|because|following)\b|"
+        r"\bsudden (?:unexpected |infant )death\b",
         re.I,
     ),
     "substance": re.compile(
