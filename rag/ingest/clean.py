@@ -24,6 +24,12 @@ _SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u200a\t\x0b"), " ")
 # A word broken across a line end: "adip-\niscing". Only joined when the next line
 # starts in lower case, so "Leicester-\nshire" style proper names and dashes survive.
 _HYPHEN_BREAK = re.compile(r"(?<=[A-Za-z])-\n[ ]*(?=[a-z])")
+# Prefixes that keep their hyphen when a line breaks after them: "non-\naccidental" is
+# "non-accidental", not "nonaccidental".
+_HYPHENATED_PREFIX = re.compile(
+    r"\b(non|multi|self|anti|pre|post|co|inter|cross|ex|sub|semi|well|under|over|mid|re)-\n[ ]*(?=[a-z])",
+    re.IGNORECASE,
+)
 _MULTI_SPACE = re.compile(r"[ ]{2,}")
 _MULTI_BLANK = re.compile(r"\n{3,}")
 _PAGE_NUMBER_LINE = re.compile(
@@ -42,6 +48,7 @@ def normalise_characters(text: str) -> str:
 
 def tidy_whitespace(text: str) -> str:
     """Join hyphenated line breaks, collapse space runs, trim lines, at most one blank line."""
+    text = _HYPHENATED_PREFIX.sub(r"\1-", text)
     text = _HYPHEN_BREAK.sub("", text)
     lines = [_MULTI_SPACE.sub(" ", line).strip() for line in text.split("\n")]
     return _MULTI_BLANK.sub("\n\n", "\n".join(lines)).strip()
