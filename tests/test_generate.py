@@ -42,13 +42,8 @@ def engine_for(index: Settings, fake: FakeLLM | None, backend: str = "openai", *
     return _load(index.model_copy(update={"generate": GenerateSettings(**options)}))
 
 
-def extractive(index: Settings) -> Engine:
-    return _load(index)
-
-
 def _load(settings: Settings) -> Engine:
-    # Loaded for each test: an ingest elsewhere in the process (rag.store.release_chroma) stops
-    # every open Chroma client.
+    # One per test: its generate settings point at that test's fake server.
     return Engine.load(settings, embedder=FakeEmbedder())
 
 
@@ -214,11 +209,11 @@ def test_the_model_saying_the_reviews_do_not_say_is_an_abstention(index):
     assert answer.generator == "openai:fake-model" and answer.related and not answer.citations
 
 
-def test_no_supported_sentence_falls_back_to_the_extractive_answer(index):
+def test_no_supported_sentence_falls_back_to_the_extractive_answer(index, fake_engine):
     reply = "The MASH was closed down in 2016 [1]. Nobody was at fault [2]."
     with serve([reply]) as fake:
         answer = engine_for(index, fake).answer(QUESTION)
-    plain = extractive(index).answer(QUESTION)
+    plain = fake_engine.answer(QUESTION)  # the extractive engine on the same index
     assert answer.generator == "extractive (fallback: no supported sentence)"
     assert answer.answer == f"{prompts.LLM_UNSUPPORTED}\n\n{plain.answer}"
     assert [c.quote for c in answer.citations] == [c.quote for c in plain.citations]
@@ -237,8 +232,8 @@ FAILURES = [
 @pytest.mark.parametrize("backend", ["openai", "ollama"])
 @pytest.mark.parametrize("streamed", [False, True], ids=["answer", "stream"])
 @pytest.mark.parametrize(("failure", "notice", "why"), FAILURES)
-def test_model_failures_fall_back_with_a_clear_sentence(index, backend, streamed, failure, notice, why):
-    plain = extractive(index).answer(QUESTION)
+def test_model_failures_fall_back_with_a_clear_sentence(index, fake_engine, backend, streamed, failure, notice, why):
+    plain = fake_engine.answer(QUESTION)  # the extractive engine on the same index
     with serve([failure]) as fake:
         engine = engine_for(index, fake, backend=backend, timeout_s=0.5)
         started = time.monotonic()
@@ -269,9 +264,9 @@ def test_unreachable_server_falls_back(index):
     assert answer.check["error"].startswith("unreachable")
 
 
-def test_a_fallback_abstention_keeps_the_sentinel_first(index):
+def test_a_fallback_abstention_keeps_the_sentinel_first(index, fake_engine):
     question = "What did the review say about the family's pet dog?"
-    plain = extractive(index).answer(question)
+    plain = fake_engine.answer(question)  # the extractive engine on the same index
     assert plain.abstained and plain.retrieved
     with serve([Status(500)]) as fake:
         answer = engine_for(index, fake).answer(question)
