@@ -27,6 +27,9 @@ _HTML_TAG = re.compile(r"</?(?:p|br|div|span|em|strong|b|i|u|sup|sub)\b[^>]*>", 
 _CONT = re.compile(r"[\s,:;.\-–]*\b(?:cont(?:inued)?|contd)\b\.?\s*$", re.IGNORECASE)
 _LEAD_IN_END = (":", "–", "-", "—")
 _SUPERSCRIPTS = set("¹²³⁴⁵⁶⁷⁸⁹⁰")
+# Words a heading never ends with: a line ending in one runs on into the next.
+_RUNS_ON = {"and", "or", "of", "the", "a", "an", "to", "with", "for", "in", "on", "at", "by", "that", "which",
+            "was", "were", "is", "are", "be", "as", "from", "but", "not", "had", "has", "have"}  # fmt: skip
 
 
 @dataclass
@@ -232,6 +235,9 @@ def _is_title(unit: list[_Line], following: list[_Line] | None) -> bool:
         return False
     if "http" in text or text[:1] in _SUPERSCRIPTS:
         return False  # a footnote or a link, not a heading
+    if text.split()[-1].lower() in _RUNS_ON:
+        return False  # "... went to children's social care and": a sentence that runs on
+        # (across a page break, say), never a heading
     return text[:1].isupper() or text[:1].isdigit() or text[:1] in "‘'\"("
 
 
