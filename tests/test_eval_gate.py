@@ -5,7 +5,9 @@ above eval/thresholds.toml. If this fails after a change, the change made answer
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -63,3 +65,30 @@ def test_gold_set_meets_the_thresholds_with_the_real_model(real_index, tmp_path)
     strip = lambda row: replace(row, latency_ms=0.0)  # noqa: E731
     assert [strip(r) for r in again] == [strip(r) for r in runs[0].rows[:RENAMED]]
     assert (tmp_path / "out" / "report.html").read_text().count("<svg") == 2
+    _no_answer_sentence_is_junk(tmp_path / "out" / "results.jsonl")
+
+
+# Written independently of the answerer's own filter: what a reader would call junk.
+_TAG = re.compile(r"</?[a-z][a-z0-9]*\b[^>]*>", re.IGNORECASE)
+_REFERENCE_LINE = re.compile(
+    r"\b(?:London|Oxford|Bristol|Cambridge|Norwich)\s*:\s*[A-Z]|\bavailable (?:at|from)\b|"
+    r"^[A-Z][a-z]+,\s+[A-Z]\.|\bet al\.?\s*\(\d{4}\)",
+)
+_FOOTNOTE_START = re.compile(r"^\s*(?:[¹²³⁴⁵⁶⁷⁸⁹⁰]|\d{1,3}\s+[A-Z][^.]{0,80}\b(?:19|20)\d\d\b)")
+_LABELLED = re.compile(r"^[A-Z][A-Za-z ]{2,40}:\s+\S")
+
+
+def _no_answer_sentence_is_junk(results: Path) -> None:
+    """No answer of the whole gold run quotes a reference line, a footnote, an HTML tag, a
+    heading or a fragment of under five words."""
+    junk = []
+    for line in results.read_text(encoding="utf-8").splitlines():
+        answer = json.loads(line)
+        for c in answer["citations"]:
+            quote = " ".join(c["quote"].split())
+            heading = c["section"].split(" > ")[-1].strip() if c["section"] else ""
+            short = len(quote.split()) < 5 and not _LABELLED.match(quote)
+            if (_TAG.search(quote) or _REFERENCE_LINE.search(quote) or _FOOTNOTE_START.match(quote)
+                    or short or (heading and quote.rstrip(":") == heading)):  # fmt: skip
+                junk.append((answer["id"], quote[:80]))
+    assert not junk, junk
