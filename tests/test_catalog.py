@@ -1,6 +1,7 @@
 import pytest
 
 from rag.ingest.catalog import CatalogError, guess_case, guess_info, load_catalog
+from rag.ingest.job import scan_corpus
 
 from .conftest import CORPUS
 
@@ -8,7 +9,7 @@ from .conftest import CORPUS
 def test_real_catalog_describes_some_reviews_with_case_and_aliases_and_leaves_others_to_guess():
     # The catalog covers some reviews only: the others are described from their own text.
     catalog = load_catalog(CORPUS / "catalog.toml")
-    documents = {p.name for p in CORPUS.iterdir() if p.is_file() and p.suffix in {".txt", ".md", ".pdf"}}
+    documents = set(scan_corpus(CORPUS, "catalog.toml"))
     assert sorted(set(catalog.entries) - documents) == [], "catalog entries must name corpus files"
     original = {
         "derbyshire-child-h-executive-summary.txt": "Child H",

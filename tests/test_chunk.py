@@ -7,6 +7,7 @@ import pytest
 
 from rag.ingest.catalog import load_catalog
 from rag.ingest.chunk import chunk_document
+from rag.ingest.job import scan_corpus
 from rag.ingest.load import load_file
 from rag.settings import ChunkSettings
 from rag.text import normalise_space, sentences, word_count
@@ -105,7 +106,7 @@ def test_short_title_line_starts_a_subsection(tmp_path):
     ]
 
 
-CORPUS_FILES = sorted(p.name for p in CORPUS.iterdir() if p.is_file() and p.suffix in {".txt", ".md", ".pdf"})
+CORPUS_FILES = sorted(scan_corpus(CORPUS, "catalog.toml"))
 _MD_HEADING_LINE = re.compile(r"(?m)^#{1,6}[ \t].*$")
 READABLE_MEDIAN = 60
 

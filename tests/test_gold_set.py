@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from rag.ingest.job import scan_corpus
 from rag.ingest.load import load_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,7 +98,7 @@ def _load_catalog() -> dict:
 ITEMS = _load_items()
 CATALOG = _load_catalog()
 # Review documents: the files the product ingests from corpus/ (not corpus/_sources/).
-CORPUS_DOCS = sorted(p.name for p in CORPUS_DIR.iterdir() if p.is_file() and p.suffix in DOC_SUFFIXES)
+CORPUS_DOCS = sorted(scan_corpus(CORPUS_DIR, "catalog.toml"))  # what `rag ingest` reads
 CASE_LABELS = {entry["case"] for entry in CATALOG.values()}
 DOCS_FOR_CASE: dict[str, set[str]] = defaultdict(set)
 for _name, _entry in CATALOG.items():

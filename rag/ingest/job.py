@@ -77,11 +77,12 @@ def ingest(
 
 
 def scan_corpus(corpus: Path, catalog_file: str) -> dict[str, Path]:
-    """Relative path -> file for every candidate document; hidden files and the catalog skipped."""
+    """Relative path -> file for every candidate document; hidden files, `_` folders, the
+    catalog and README files (which describe the collection) skipped."""
     found: dict[str, Path] = {}
     for path in sorted(corpus.rglob("*")):
         rel = path.relative_to(corpus).as_posix()
-        if not path.is_file() or rel == catalog_file:
+        if not path.is_file() or rel == catalog_file or path.stem.lower() == "readme":
             continue
         if any(part.startswith((".", "_")) for part in Path(rel).parts):
             continue
