@@ -30,8 +30,12 @@ def test_consultation_in_case_s(real_engine):
 def test_which_reviews_mention_over_optimism(real_engine):
     answer = real_engine.answer("which reviews mention over-optimism?")
     cases = {c.case for c in answer.citations}
-    assert {"Child H (Derbyshire, 2009)", "Child F (Leicester, Leicestershire and Rutland, 2009)"} <= cases
-    assert "Case S (Norfolk, 2017)" not in cases
+    # The reviews that discuss over-optimism (read from the documents); an answer lists up to four.
+    discuss = {
+        "Child H (Derbyshire, 2009)", "Child F (Leicester, Leicestershire and Rutland, 2009)",
+        "the Calderdale child (2019)", "Child M (City of London & Hackney, 2018)", "Baby F (Bexley, 2014)",
+    }  # fmt: skip
+    assert len(cases & discuss) >= 3 and cases <= discuss, cases
 
 
 def test_follow_up_about_recommendations(real_engine):

@@ -88,7 +88,7 @@ def test_example_question_gives_a_cited_answer(browser, site):
         assert re.search(r"\[1\]", answer.inner_text())
         cards = page.locator("#scr-sources .scr-card")
         assert cards.count() >= 1
-        assert {cards.nth(i).locator(".scr-case").inner_text() for i in range(cards.count())} == {"Case S"}
+        assert {cards.nth(i).locator(".scr-case").inner_text() for i in range(cards.count())} == {"Case S (Norfolk, 2017)"}
         assert cards.first.locator("mark").inner_text().strip()  # the quote is highlighted
         _rate_latest_answer(page)
         page.screenshot(path=str(_artifact("chat.png")), full_page=True)
@@ -125,7 +125,7 @@ def test_through_nginx_at_a_sub_path(browser, site):
     with nginx_in_front(site[0], site[1] / "nginx-browser") as public, page_on(browser, public) as page:
         ask(page, CASE_S_QUESTION)
         card = page.locator("#scr-sources .scr-card").first
-        assert card.locator(".scr-case").inner_text() == "Case S"
+        assert card.locator(".scr-case").inner_text() == "Case S (Norfolk, 2017)"
         page.screenshot(path=str(_artifact("chat-nginx.png")), full_page=True)
         link = card.locator("a.scr-context")
         assert link.get_attribute("href").startswith(public + "source/")
@@ -145,7 +145,7 @@ def test_web_component_embeds_the_chat(browser, site):
         component.locator("#scr-question textarea").fill(CASE_S_QUESTION, timeout=WAIT_MS)
         component.locator("#scr-ask").click()
         component.locator(".scr-card .scr-case").first.wait_for(timeout=WAIT_MS)
-        assert component.locator(".scr-card .scr-case").first.inner_text() == "Case S"
+        assert component.locator(".scr-card .scr-case").first.inner_text() == "Case S (Norfolk, 2017)"
         page.screenshot(path=str(_artifact("embedding.png")), full_page=True)
         only_local(page.requested, site[0].split("//")[1])
 
@@ -165,7 +165,7 @@ def test_embed_page_works_in_an_iframe(browser, site):
 def test_review_full_of_markup_renders_as_text(browser, site):
     with page_on(browser, site[0] + "/") as page:
         ask(page, HOSTILE_QUESTION)
-        assert page.locator("#scr-sources .scr-case").first.inner_text() == "Case X"
+        assert page.locator("#scr-sources .scr-case").first.inner_text() == "Case X (2020)"
         for area in ("#scr-chat", "#scr-sources"):
             assert page.locator(f"{area} script, {area} img, {area} iframe").count() == 0
         shown = page.locator("#scr-chat").inner_text() + page.locator("#scr-sources").inner_text()

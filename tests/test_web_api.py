@@ -38,7 +38,7 @@ def test_health_reports_index_size_and_version(http, app_server):
     engine = app_server[1].get()
     assert body["status"] == "ready"
     assert body["passages"] == len(engine.search.passages) > 100
-    assert body["documents"] == 6
+    assert body["documents"] == len(engine.search.documents) == 16  # the corpus and one hostile review
     assert body["version"] and body["index"]
 
 
@@ -74,7 +74,7 @@ def test_history_is_accepted_for_follow_ups(http):
         ({"question": "   "}, 422, "question"),
         ({"question": 42}, 422, "question"),
         ({"question": "x" * 2001}, 422, "question"),
-        ({"question": "why?", "case": "Case Q"}, 400, "case"),
+        ({"question": "why?", "case": "Case Z"}, 400, "case"),
         ({"question": "why?", "history": [{"role": "robot", "content": "hi"}]}, 422, "history"),
         ({"question": "why?", "colour": "red"}, 422, "colour"),
     ],
@@ -87,15 +87,18 @@ def test_bad_input_is_refused_naming_the_field(http, body, status, field):
 
 
 def test_unknown_case_message_lists_the_known_cases(http):
-    detail = http.post("/api/ask", json={"question": "why?", "case": "Case Q"}).json()["detail"][0]
+    detail = http.post("/api/ask", json={"question": "why?", "case": "Case Z"}).json()["detail"][0]
     assert "Case S" in detail["msg"] and "Child J" in detail["msg"]
 
 
-def test_cases_lists_every_case(http):
-    assert set(http.get("/api/cases").json()["cases"]) == {
-        "Case S (Norfolk, 2017)", "Child F (Leicester, Leicestershire and Rutland, 2009)",
-        "Child H (Derbyshire, 2009)", "Child J (Warwickshire, 2017)", "the Calderdale child (2019)", "Case X (2020)",
-    }  # fmt: skip
+def test_cases_lists_every_case(http, app_server):
+    cases = http.get("/api/cases").json()["cases"]
+    names = {d.review_name for d in app_server[1].get().search.documents.values()}
+    assert len(cases) == len(set(cases)) == len(names) == 16  # one per review: the corpus and Case X
+    assert set(cases) == names
+    for name in ("Case S (Norfolk, 2017)", "Child B (Blackpool, 2008)", "Child B (Staffordshire, 2017)",
+                 "Child B (City of York)", "Jack (Bradford, 2017)", "Case X (2020)"):  # fmt: skip
+        assert name in cases
 
 
 def test_stream_sends_deltas_then_the_answer(http):
@@ -110,7 +113,7 @@ def test_stream_sends_deltas_then_the_answer(http):
 
 
 def test_stream_refuses_bad_input_before_streaming(http):
-    response = http.post("/api/ask/stream", json={"question": "why?", "case": "Case Q"})
+    response = http.post("/api/ask/stream", json={"question": "why?", "case": "Case Z"})
     assert response.status_code == 400
 
 

@@ -31,6 +31,8 @@ def _pack(blocks: list[Block], settings: ChunkSettings) -> list[list[Block]]:
     for block in blocks:
         if current and _starts_new_passage(current, block, settings):
             carried = _trailing_titles(current)  # a title belongs with the text below it
+            if _words(carried) + word_count(block.text) > settings.max_words:
+                carried = []  # ... unless the two together would pass the size limit
             if len(carried) < len(current):
                 groups.append(current[: len(current) - len(carried)])
                 current = carried
