@@ -78,7 +78,7 @@ def serve(script: list[Any] | None = None) -> Iterator[FakeLLM]:
     server = _Server(("127.0.0.1", 0), handler)
     server.fake = fake
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
