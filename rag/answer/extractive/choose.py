@@ -63,7 +63,8 @@ class SentenceChooser:
             return Draft([], prompts.ABSTAIN_WEAK_EVIDENCE, f"weak evidence (best {best:.2f})")
         if self._off_topic(query, topic_vector, scored):
             return Draft([], prompts.ABSTAIN_WEAK_EVIDENCE, "off topic: words not in the reviews")
-        chosen = self._select_cross_case(scored, best) if query.cross_case else self._select(scored)
+        named = set(query.cases) if query.case_source == "question" else set()
+        chosen = self._select_cross_case(scored, best, named) if query.cross_case else self._select(scored)
         missing = self._missing_detail(query, scored, chosen)
         if missing:
             what = prompts.DETAIL_NAMES.get(missing, missing)
@@ -158,15 +159,18 @@ class SentenceChooser:
                 best = (i, value)
         return best
 
-    def _select_cross_case(self, scored: list[Chosen], best: float) -> list[Chosen]:
+    def _select_cross_case(self, scored: list[Chosen], best: float, named: set[str]) -> list[Chosen]:
+        """The best sentences of each review, for the reviews whose best sentence is close to
+        the best of all; a review the question names itself needs only clear evidence."""
         by_case: dict[str, list[Chosen]] = defaultdict(list)
         for c in scored:
             by_case[c.hit.passage.review].append(c)
         floor = max(self.settings.abstain_below, self.settings.case_floor * best)
-        ranked = sorted(by_case.values(), key=lambda units: -max(u.score for u in units))
+        ranked = sorted(by_case.items(), key=lambda item: -max(u.score for u in item[1]))
         chosen: list[Chosen] = []
-        for units in ranked[: self.settings.max_cases]:
-            if max(u.score for u in units) >= floor:
+        for review, units in ranked[: max(self.settings.max_cases, len(named))]:
+            needed = self.settings.abstain_below if review in named else floor
+            if max(u.score for u in units) >= needed:
                 chosen.extend(self._select(units, self.settings.per_case_sentences))
         return chosen
 
