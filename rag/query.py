@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rag.glossary import Glossary
 from rag.text import QUESTION_STOPWORDS as STOPWORDS
 from rag.text import words
 
@@ -195,12 +196,15 @@ def analyse(
     directory: CaseDirectory,
     history: list[dict[str, str]] | None = None,
     case: str | None = None,
+    glossary: Glossary | None = None,
 ) -> Query:
-    """Route a question to cases, classify it and carry context from earlier turns."""
-    query = Query(question=question, text=question, history=list(history or []))
+    """Route a question to cases, classify it and carry context from earlier turns. Shorthand
+    in the glossary ("recs", "MASH", "s47") is read with its long forms as well."""
+    expanded = " ".join([question, *(glossary.expansions(question) if glossary else [])])
+    query = Query(question=question, text=expanded, history=list(history or []))
     query.refusal = _first_match(_REFUSALS, question)
-    query.intent = _first_match(_INTENTS, question) or "factual"
-    query.expects = _first_match(_EXPECTS, question)
+    query.intent = _first_match(_INTENTS, expanded) or "factual"
+    query.expects = _first_match(_EXPECTS, expanded)
     query.cross_case = bool(_CROSS.search(question))
     groups, unknown = find_mentions(question, directory)
     mentioned = list(dict.fromkeys(rid for group in groups for rid in group))
@@ -211,7 +215,7 @@ def analyse(
         query.outside_filter = [rid for rid in mentioned if rid != case and case not in mentioned]
     elif mentioned:
         query.cases, query.case_source = mentioned, "question"
-    query.topic_words = content_words(question, directory)
+    query.topic_words = content_words(expanded, directory)
     if history and _is_follow_up(question, query):
         _carry_context(query, history, directory)
     if len(query.cases) > 1:
@@ -303,7 +307,7 @@ def _carry_context(query: Query, history: list[dict[str, str]], directory: CaseD
     if len(query.topic_words) > 2:
         carried = []
     if carried:
-        query.text = f"{query.question} {' '.join(carried)}"
+        query.text = f"{query.text} {' '.join(carried)}"
         query.topic_words = query.topic_words + carried
     if query.intent == "factual":
         query.intent = _first_match(_INTENTS, earlier[-1]) or "factual"

@@ -26,6 +26,7 @@ from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.generate import load_generative
 from rag.answer.routing import resolve_shared_labels, shared_label_notice
 from rag.embed import Embedder, get_embedder
+from rag.glossary import GLOSSARY_FILE, load_glossary
 from rag.query import Query, analyse
 from rag.rerank import get_reranker
 from rag.retrieve import SearchIndex
@@ -46,6 +47,7 @@ class Engine:
         self.settings = settings
         self.search = search
         self.directory = search.case_directory()
+        self.glossary = load_glossary(settings.corpus_dir / GLOSSARY_FILE)
         self.sentences = SentenceIndex(search.embedder)
         reranker = get_reranker(settings.rerank, self.sentences)
         self.evidence = EvidenceFinder(search, settings.retrieve, reranker)
@@ -110,7 +112,7 @@ class Engine:
         question = (question or "").strip()
         if not question:
             raise EmptyQuestion()
-        query = analyse(question, self.directory, _turns(history), self._known_case(case))
+        query = analyse(question, self.directory, _turns(history), self._known_case(case), self.glossary)
         return resolve_shared_labels(query, self.directory, self.search)
 
     def _stream_answer(self, query: Query) -> Iterator[StreamEvent]:

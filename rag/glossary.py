@@ -1,0 +1,54 @@
+"""Safeguarding shorthand (`rag/data/glossary.toml`, plus an organisation's own `glossary.toml`
+beside the corpus): a question using a short or a long form is matched with both."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+PACKAGED = Path(__file__).parent / "data" / "glossary.toml"
+GLOSSARY_FILE = "glossary.toml"  # an organisation's own terms, beside the corpus
+
+
+@dataclass(frozen=True)
+class Glossary:
+    forms: dict[str, tuple[str, ...]]  # any form (lower case) -> the other forms of the term
+
+    def expansions(self, text: str) -> list[str]:
+        """The other forms of every term the text uses, in order of first use."""
+        lowered = text.lower()
+        found: list[tuple[int, str]] = []
+        for form, others in self.forms.items():
+            for match in re.finditer(rf"(?<![\w&-]){re.escape(form)}(?![\w&-])", lowered):
+                found.extend((match.start(), other) for other in others)
+        return list(dict.fromkeys(other for _, other in sorted(found) if other not in lowered))
+
+
+def load_glossary(extra: Path | None = None) -> Glossary:
+    """The packaged glossary, with an organisation's own file's terms added."""
+    return _load(PACKAGED, extra if extra is not None and extra.is_file() else None)
+
+
+@lru_cache(maxsize=8)
+def _load(packaged: Path, extra: Path | None) -> Glossary:
+    terms: dict[str, list[str]] = {}
+    for path in (packaged, extra):
+        if path is None:
+            continue
+        try:
+            table = tomllib.loads(path.read_text(encoding="utf-8")).get("terms", {})
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"{path}: not valid TOML ({exc}); fix the glossary") from exc
+        for short, longs in table.items():
+            if not isinstance(longs, list) or not all(isinstance(x, str) for x in longs):
+                raise ValueError(f"{path}: [terms] {short!r} must be a list of long forms")
+            terms.setdefault(short.lower().strip(), []).extend(x.lower().strip() for x in longs)
+    forms: dict[str, set[str]] = {}
+    for short, longs in terms.items():
+        group = {short, *longs}
+        for form in group:
+            forms.setdefault(form, set()).update(group - {form})
+    return Glossary({form: tuple(sorted(others)) for form, others in forms.items()})
