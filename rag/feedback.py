@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
+from rag.jsonl import read_jsonl
+
 Rating = Literal["up", "down"]
 MAX_COMMENT = 4000
 
@@ -110,21 +112,17 @@ def append_feedback(path: Path, record: FeedbackRecord | dict[str, Any]) -> None
 def read_feedback(path: Path) -> tuple[list[FeedbackRecord], list[str]]:
     """The valid records, and a problem per invalid line (file:line: what is wrong)."""
     records, problems = [], []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})")
-            continue
-        if not isinstance(data, dict):
-            problems.append(f"{path}:{number}: expected a JSON object")
-            continue
-        try:
-            records.append(FeedbackRecord.model_validate(data))
-        except ValidationError as exc:
-            problems.append(f"{path}:{number}: {_describe(exc)}")
+    for line in read_jsonl(path):
+        where = f"{path}:{line.number}"
+        if line.error:
+            problems.append(f"{where}: {line.error}")
+        elif not isinstance(line.value, dict):
+            problems.append(f"{where}: expected a JSON object")
+        else:
+            try:
+                records.append(FeedbackRecord.model_validate(line.value))
+            except ValidationError as exc:
+                problems.append(f"{where}: {_describe(exc)}")
     return records, problems
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from rag.answer.render import plain_text
-from rag.eval.jsonl import read_jsonl, write_jsonl
 from rag.feedback import FeedbackRecord, read_feedback
+from rag.jsonl import read_jsonl, write_jsonl
 from rag.text import strip_markers
 from rag.types import AnswerPart
 

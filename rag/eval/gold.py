@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from rag.eval.jsonl import read_jsonl
+from rag.jsonl import read_jsonl
 
 
 class _Strict(BaseModel):

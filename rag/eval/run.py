@@ -16,8 +16,8 @@ from pydantic import BaseModel, ValidationError
 
 from rag.eval import score as ev
 from rag.eval.gold import GoldItem, load_gold
-from rag.eval.jsonl import write_jsonl
 from rag.eval.metrics import Check, check, ir_measures_check
+from rag.jsonl import write_jsonl
 from rag.settings import Settings
 from rag.types import Answer
 

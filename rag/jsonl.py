@@ -1,5 +1,6 @@
-"""JSON lines: one JSON value per line, read with the number of each line so problems can
-name it, written in one call."""
+"""JSON lines people and tools append to (gold sets, chat feedback, evaluation outputs): read
+leniently, with the number of each line so a problem can name it, written in one call.
+(The index's own files are written atomically and read strictly: `rag.store.files`.)"""
 
 from __future__ import annotations
 
