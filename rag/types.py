@@ -47,13 +47,19 @@ class LoadedDocument:
 
     def page_at(self, offset: int) -> int | None:
         """Page number containing the character at `offset` of the cleaned text."""
-        for page in self.pages:
-            if offset < page.end + len(PAGE_SEPARATOR):
-                return page.number
-        return self.pages[-1].number if self.pages else None
+        return page_at([(p.number, p.end) for p in self.pages], offset)
 
 
 PAGE_SEPARATOR = "\n\n"
+
+
+def page_at(pages: list[tuple[int | None, int]], offset: int) -> int | None:
+    """The number of the page (given as (number, end offset) in order) holding the character
+    at `offset` of a document's cleaned text."""
+    for number, end in pages:
+        if offset < end + len(PAGE_SEPARATOR):
+            return number
+    return pages[-1][0] if pages else None
 
 
 @dataclass(frozen=True)
@@ -278,6 +284,11 @@ class AnswerPart:
         data = asdict(self)
         data["citations"] = list(self.citations)
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AnswerPart:
+        """A part as `to_dict` wrote it (the Answer JSON's `parts`)."""
+        return cls(**{**data, "citations": tuple(data["citations"])})
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rag.retrieve.sentences import Unit
-from rag.types import PAGE_SEPARATOR, Citation, Document, Hit
+from rag.types import Citation, Document, Hit, page_at
 
 
 @dataclass
@@ -16,14 +16,6 @@ class Chosen:
     hit: Hit
     unit: Unit
     score: float
-
-
-def page_at(pages: tuple[dict, ...], offset: int) -> int | None:
-    """The printed page holding the character at `offset` of the document's cleaned text."""
-    for page in pages:
-        if offset < page["end"] + len(PAGE_SEPARATOR):
-            return page["number"]
-    return pages[-1]["number"] if pages else None
 
 
 def cite(n: int, chosen: Chosen, document: Document | None) -> Citation:
@@ -36,8 +28,9 @@ def cite(n: int, chosen: Chosen, document: Document | None) -> Citation:
     page, page_end = passage.page, None
     if document is not None and document.pages:
         # The page the quoted sentence is printed on, not where its passage starts.
-        page = page_at(document.pages, start)
-        last = page_at(document.pages, max(start, end - 1))
+        pages = [(p["number"], p["end"]) for p in document.pages]
+        page = page_at(pages, start)
+        last = page_at(pages, max(start, end - 1))
         page_end = last if last != page else None
     return Citation(
         n=n,

@@ -92,7 +92,7 @@ def _candidate(chosen: FeedbackRecord, records: list[FeedbackRecord]) -> dict[st
 def _plain(answer: dict[str, Any]) -> str:
     """The rated answer as prose: rendered from its parts without citation markers (answers
     saved before parts existed: their text with the markers removed)."""
-    parts = [AnswerPart(**{**p, "citations": tuple(p["citations"])}) for p in answer.get("parts") or []]
+    parts = [AnswerPart.from_dict(p) for p in answer.get("parts") or []]
     grouped = bool(answer.get("grouped"))
     text = plain_text(parts, grouped) if parts else strip_markers(answer["answer"])
     text = text.replace("**", "")

@@ -126,7 +126,7 @@ def answer_markdown(answer: dict[str, Any]) -> str:
     """The answer for the chat window, rendered from its parts with review text escaped.
     Abstentions and refusals open with an emphasised label paragraph, which the page styles
     (an answer never starts that way: its own underscores and asterisks are escaped)."""
-    parts = [AnswerPart(**{**p, "citations": tuple(p["citations"])}) for p in answer.get("parts") or []]
+    parts = [AnswerPart.from_dict(p) for p in answer.get("parts") or []]
     if parts:
         text = render(parts, bool(answer.get("grouped")), escape=escape_markdown)
     else:
