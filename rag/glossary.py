@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 PACKAGED = Path(__file__).parent / "data" / "glossary.toml"
@@ -17,12 +17,17 @@ GLOSSARY_FILE = "glossary.toml"  # an organisation's own terms, beside the corpu
 class Glossary:
     forms: dict[str, tuple[str, ...]]  # any form (lower case) -> the other forms of the term
 
+    @cached_property
+    def _patterns(self) -> list[tuple[re.Pattern[str], tuple[str, ...]]]:
+        """One whole-word pattern per form, compiled once (every question is read with them)."""
+        return [(re.compile(rf"(?<![\w&-]){re.escape(f)}(?![\w&-])"), o) for f, o in self.forms.items()]
+
     def expansions(self, text: str) -> list[str]:
         """The other forms of every term the text uses, in order of first use."""
         lowered = text.lower()
         found: list[tuple[int, str]] = []
-        for form, others in self.forms.items():
-            for match in re.finditer(rf"(?<![\w&-]){re.escape(form)}(?![\w&-])", lowered):
+        for pattern, others in self._patterns:
+            for match in pattern.finditer(lowered):
                 found.extend((match.start(), other) for other in others)
         return list(dict.fromkeys(other for _, other in sorted(found) if other not in lowered))
 

@@ -147,10 +147,8 @@ def guess_board(text: str, head: str) -> tuple[str, str]:
         return "", ""
     key = found.most_common(1)[0][0]
     name = spelled.get(key) or _title_case(key)
-    acronym = max((n, a) for (k, a), n in acronyms.items() if k == key)[1] if any(
-        k == key for k, _ in acronyms
-    ) else ""
-    return name, acronym
+    given = [(n, acronym) for (board, acronym), n in acronyms.items() if board == key]
+    return name, max(given)[1] if given else ""
 
 
 def _tidy_board(raw: str) -> str:
