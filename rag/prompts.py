@@ -13,6 +13,7 @@ ABSTAIN_WEAK_EVIDENCE = (
 ABSTAIN_MISSING_DETAIL = ABSTAIN + " The passages about this topic do not give {what}."
 ABSTAIN_UNKNOWN_CASE = ABSTAIN + " {cases} is not among the reviews indexed here ({known})."
 
+UNDERSTOOD_AS = "Showing results for: {text}"
 SHARED_LABEL = "{count} reviews in this collection concern a {label}: {names}."
 SHARED_LABEL_CHOSEN = " This answer is from {chosen}, the one the question's details match."
 OUTSIDE_FILTER = (

@@ -74,7 +74,7 @@ class CaseDirectory:
 
 @dataclass
 class Query:
-    question: str
+    question: str  # as understood: with slips of the keys corrected
     text: str  # what retrieval searches with (question plus carried-over topic words)
     cases: list[str] = field(default_factory=list)  # ids of the reviews it is routed to
     case_names: list[str] = field(default_factory=list)  # their display names
@@ -94,6 +94,8 @@ class Query:
     # Mentions that several reviews answer to ("Child B", "Hackney"): the answer layer narrows
     # them by the question's details.
     ambiguous: list[tuple[str, ...]] = field(default_factory=list)
+    typed: str = ""  # the question as typed, when the speller changed it
+    shorthand: list[str] = field(default_factory=list)  # glossary forms it uses ("recs", "hv")
 
 
 _YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
@@ -202,6 +204,7 @@ def analyse(
     in the glossary ("recs", "MASH", "s47") is read with its long forms as well."""
     expanded = " ".join([question, *(glossary.expansions(question) if glossary else [])])
     query = Query(question=question, text=expanded, history=list(history or []))
+    query.shorthand = glossary.used(question) if glossary else []
     query.refusal = _first_match(_REFUSALS, question)
     query.intent = _first_match(_INTENTS, expanded) or "factual"
     query.expects = _first_match(_EXPECTS, expanded)

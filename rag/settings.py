@@ -68,6 +68,9 @@ class RetrieveSettings(_Section):
         3, ge=1, description="Cross-case questions: passages per case at the head of the list."
     )
     route_cases: bool = Field(True, description="Restrict retrieval to the case(s) a question names.")
+    correct_spelling: bool = Field(
+        True, description="Correct slips of the keys in a question towards words of the collection."
+    )
 
 
 class RerankSettings(_Section):

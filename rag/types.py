@@ -310,6 +310,7 @@ class Answer:
     check: dict[str, Any] = field(default_factory=dict)
     parts: list[AnswerPart] = field(default_factory=list)  # `answer` is rendered from these
     grouped: bool = False  # each line is labelled with the review it is about
+    understood_as: str = ""  # the question with its slips corrected, when any were
 
     @property
     def refused(self) -> bool:
@@ -332,6 +333,7 @@ class Answer:
             "check": self.check,
             "parts": [p.to_dict() for p in self.parts],
             "grouped": self.grouped,
+            "understood_as": self.understood_as,
         }
 
 

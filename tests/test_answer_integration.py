@@ -70,3 +70,39 @@ def test_child_j_fracture_opinion(real_engine):
     text = _text(answer)
     assert not answer.abstained and {c.case for c in answer.citations} == {"Child J (Warwickshire, 2017)"}
     assert "consultant" in text or "strategy meeting" in text
+
+
+def test_the_mission_question_typed_in_a_hurry_gets_the_same_passages(real_engine):
+    """Slips of the keys and chat shorthand are read as meant, and the answer says so."""
+    clean = real_engine.answer("what went wrong with the consultation in Case S")
+    typed = real_engine.answer("wat went wrong with the consltation in case s")
+    assert not typed.abstained
+    assert typed.question == "wat went wrong with the consltation in case s"
+    assert typed.understood_as == "what went wrong with the consultation in case s"
+    assert typed.answer.startswith(prompts.UNDERSTOOD_AS.format(text=typed.understood_as))
+    assert {c.quote for c in typed.citations} == {c.quote for c in clean.citations}
+    assert clean.understood_as == "" and not clean.answer.startswith("Showing")
+
+
+def test_a_misspelt_place_reaches_its_review(real_engine):
+    answer = real_engine.answer("what did the norflok review recomend")
+    assert not answer.abstained
+    assert {c.case for c in answer.citations} == {"Case S (Norfolk, 2017)"}
+
+
+@pytest.mark.parametrize(
+    ("question", "review"),
+    [
+        ("case s consultation", "Case S (Norfolk, 2017)"),
+        ("child s consultation", "Case S (Norfolk, 2017)"),
+        ("norflok consultation with the MASH", "Case S (Norfolk, 2017)"),
+        ("the warwickshire scr findings", "Child J (Warwickshire, 2017)"),
+        ("the warwickshre scr findings", "Child J (Warwickshire, 2017)"),
+        ("leicester review recs", "Child F (Leicester, Leicestershire and Rutland, 2009)"),
+        ("leicster review recs", "Child F (Leicester, Leicestershire and Rutland, 2009)"),
+        ("derbyshrie child h injuries", "Child H (Derbyshire, 2009)"),
+    ],
+)
+def test_routing_tolerates_slips(real_engine, question, review):
+    query = real_engine.analyse(question)
+    assert query.case_names == [review] and not query.unknown_cases

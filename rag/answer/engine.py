@@ -32,6 +32,7 @@ from rag.rerank import get_reranker
 from rag.retrieve import SearchIndex
 from rag.retrieve.sentences import SentenceIndex
 from rag.settings import Settings
+from rag.spell import Correction, Speller
 from rag.types import Answer, Hit
 
 History = list[dict[str, str]]
@@ -48,6 +49,8 @@ class Engine:
         self.search = search
         self.directory = search.case_directory()
         self.glossary = load_glossary(settings.corpus_dir / GLOSSARY_FILE)
+        self.speller = self._speller()
+        self._spelling = settings.retrieve.correct_spelling
         self.sentences = SentenceIndex(search.embedder)
         reranker = get_reranker(settings.rerank, self.sentences)
         self.evidence = EvidenceFinder(search, settings.retrieve, reranker)
@@ -60,6 +63,13 @@ class Engine:
             # Embed every sentence in the background so later questions need not; a question
             # asked meanwhile embeds just the sentences of the passages it retrieved.
             threading.Thread(target=self._warm_up, name="sentence-warm-up", daemon=True).start()
+
+    def _speller(self) -> Speller:
+        """Corrects towards the collection's words; glossary forms and review names are
+        words too, never corrected."""
+        names = [word for alias in self.directory.aliases for word in alias.split()]
+        shorthand = [word for form in self.glossary.forms for word in form.split()]
+        return Speller(self.search.vocabulary(), names, shorthand, self.glossary.spellings)
 
     def _warm_up(self) -> None:
         passages = list(self.search.passages.values())
@@ -89,6 +99,7 @@ class Engine:
         query = self.analyse(question, history, case)
         early = self._early_exit(query)
         answer = early or add_notice(self.answerer.answer(query, self.retrieve(query)), self._notice(query))
+        answer = _as_typed(answer, query)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 
@@ -104,6 +115,7 @@ class Engine:
         events = events_of(early) if early else self._stream_answer(query)
         for event in events:
             if event["event"] == "done":
+                event["answer"] = _as_typed(event["answer"], query)
                 event["answer"].latency_ms = (time.perf_counter() - started) * 1000
             yield event
 
@@ -112,7 +124,13 @@ class Engine:
         question = (question or "").strip()
         if not question:
             raise EmptyQuestion()
-        query = analyse(question, self.directory, _turns(history), self._known_case(case), self.glossary)
+        turns = _turns(history)
+        understood = self.speller.correct(question) if self._spelling else Correction(question)
+        for turn in turns or []:
+            if turn["role"] == "user" and self._spelling:  # a carried-over topic is read corrected too
+                turn["content"] = self.speller.correct(turn["content"]).text
+        query = analyse(understood.text, self.directory, turns, self._known_case(case), self.glossary)
+        query.typed = question if understood.changed else ""
         return resolve_shared_labels(query, self.directory, self.search)
 
     def _stream_answer(self, query: Query) -> Iterator[StreamEvent]:
@@ -126,8 +144,11 @@ class Engine:
                 yield event
 
     def _notice(self, query: Query) -> str:
-        """What the answer must say first: that the label it names is shared."""
-        return shared_label_notice(query, self.directory) if query.shared_labels else ""
+        """What the answer must say first: how a mistyped question was read, and that the
+        label it names is shared."""
+        understood = prompts.UNDERSTOOD_AS.format(text=query.question) if query.typed else ""
+        shared = shared_label_notice(query, self.directory) if query.shared_labels else ""
+        return " ".join(filter(None, [understood, shared]))
 
     def retrieve(self, query: Query) -> list[Hit]:
         """Fused, routed and reranked passages for an analysed question."""
@@ -155,6 +176,13 @@ class Engine:
             text = prompts.OUTSIDE_FILTER.format(named=named, filter=" and ".join(query.case_names))
             return abstention(query, text, "question names a review outside the case filter")
         return None
+
+
+def _as_typed(answer: Answer, query: Query) -> Answer:
+    """The answer names the question as typed, and what it was understood as."""
+    if query.typed:
+        answer.question, answer.understood_as = query.typed, query.question
+    return answer
 
 
 def _turns(history: Any) -> History | None:

@@ -28,9 +28,7 @@ def lines(parts: list[AnswerPart]) -> list[list[AnswerPart]]:
     return [list(group) for _, group in groupby(parts, key=lambda p: p.line)]
 
 
-def render(
-    parts: list[AnswerPart], grouped: bool, escape: Escape = _same, with_markers: bool = True
-) -> str:
+def render(parts: list[AnswerPart], grouped: bool, escape: Escape = _same, with_markers: bool = True) -> str:
     """The answer as text. `escape` is applied to every piece of review text (for markdown);
     a notice stands in a paragraph of its own."""
     text, previous = "", None

@@ -44,6 +44,11 @@ def register(commands) -> None:
     )
     p.add_argument("--thresholds", type=Path, help="quality gate (default: eval/thresholds.toml if present)")
     p.add_argument("--check", action="store_true", help="exit 1 when a metric misses its threshold")
+    p.add_argument(
+        "--split",
+        choices=["train", "test"],
+        help="only the train or the held-out test questions (a fixed split, stratified by category)",
+    )
     p.add_argument("--limit", type=int, metavar="N", help="only the first N gold items (a quick look)")
     p.add_argument("--json", action="store_true", help="print metrics.json instead of the summary")
     p.add_argument(
@@ -83,7 +88,14 @@ def run_eval(args: argparse.Namespace) -> int:
         err = Console(stderr=True)
         with progress(err, enabled=not args.json or err.is_terminal) as update:
             metrics, checks = eval_run.run_and_write(
-                gold, args.out, settings, configs, thresholds, progress=update, limit=args.limit
+                gold,
+                args.out,
+                settings,
+                configs,
+                thresholds,
+                progress=update,
+                limit=args.limit,
+                split=args.split,
             )
     except (GoldError, eval_run.ConfigError, ThresholdError, IndexMissing) as exc:
         raise UsageError(str(exc)) from exc

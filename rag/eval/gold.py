@@ -3,12 +3,47 @@ file, the line and the field."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from rag.jsonl import read_jsonl
+
+# The held-out share of the gold set, taken from every question category alike.
+TEST_SHARE = 0.3
+SPLITS = ("train", "test")
+
+
+def _hash(item_id: str) -> int:
+    return int.from_bytes(hashlib.sha256(item_id.encode("utf-8")).digest()[:8], "big")
+
+
+def splits(items: list[GoldItem]) -> dict[str, str]:
+    """Item id -> "train" or "test": within each category the items are ordered by a hash of
+    their id and every item that brings the category's test count up to TEST_SHARE of its
+    position is held out (stratified, and the same for the same gold file). Adding items
+    can move a few between splits: refit what is learned after growing the gold set."""
+    by_category: dict[str, list[str]] = {}
+    for item in items:
+        by_category.setdefault(item.category, []).append(item.id)
+    assigned = {}
+    for ids in by_category.values():
+        for rank, item_id in enumerate(sorted(ids, key=_hash)):
+            held_out = int((rank + 1) * TEST_SHARE + 0.5) > int(rank * TEST_SHARE + 0.5)
+            assigned[item_id] = "test" if held_out else "train"
+    return assigned
+
+
+def in_split(items: list[GoldItem], split: str | None) -> list[GoldItem]:
+    """The items of one split ("train" or "test"); all of them for None."""
+    if split is None:
+        return items
+    if split not in SPLITS:
+        raise GoldError([f"unknown split {split!r}: use one of {', '.join(SPLITS)}"])
+    assigned = splits(items)
+    return [item for item in items if assigned[item.id] == split]
 
 
 class _Strict(BaseModel):

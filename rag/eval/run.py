@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from rag.eval import score as ev
-from rag.eval.gold import GoldItem, load_gold
+from rag.eval.gold import GoldItem, in_split, load_gold, splits
 from rag.eval.metrics import Check, check, ir_measures_check
 from rag.jsonl import write_jsonl
 from rag.settings import Settings
@@ -154,10 +154,12 @@ class Evaluation:
     def overall(self) -> dict[str, Any]:
         return ev.summarise(self.rows)
 
-    def metrics(self) -> dict[str, Any]:
+    def metrics(self, assigned: dict[str, str] | None = None) -> dict[str, Any]:
+        """`assigned`: item id -> train/test, for the split table (omitted without it)."""
         return {
             "overall": self.overall,
             "by_category": ev.by_category(self.rows),
+            "by_split": ev.by_split(self.rows, assigned) if assigned else {},
             "by_case": ev.by_case(self.rows),
             "ir_measures": ir_measures_check(self.rows),
         }
@@ -214,8 +216,10 @@ def write_outputs(
     items: list[GoldItem],
     gold_path: Path,
     checks: list[Check] | None = None,
+    split: str | None = None,
 ) -> dict[str, Any]:
-    """results.jsonl, scores.jsonl, metrics.json, report.html and report.md; returns the metrics."""
+    """results.jsonl, scores.jsonl, metrics.json, report.html and report.md; returns the metrics.
+    `split`: the gold items were kept to the train or the test split."""
     from rag.eval.report.context import build_report
     from rag.eval.report.render import render_html, render_markdown
 
@@ -228,9 +232,10 @@ def write_outputs(
             write_jsonl(folder / "scores.jsonl", [row.to_dict() for row in run.rows])
     metrics = {
         "gold": str(gold_path),
+        "split": split or "all",  # "train" | "test" | "all" (then by_split shows both)
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
         "settings": settings_summary(main.settings),
-        **main.metrics(),
+        **main.metrics(splits(load_gold(gold_path)) if split is None else None),
         "per_item": per_item(main.rows),
         "gate": [{**c.__dict__, "passed": c.passed} for c in checks or []],
         "compare": {
@@ -274,9 +279,11 @@ def run_and_write(
     engines: Engines | None = None,
     progress: Progress | None = None,
     limit: int | None = None,
+    split: str | None = None,
 ) -> tuple[dict[str, Any], list[Check]]:
-    """What `rag eval` does: load, run every configuration, gate, write. Returns (metrics, checks)."""
-    items = load_gold(gold_path)[:limit]
+    """What `rag eval` does: load, run every configuration, gate, write. Returns (metrics, checks).
+    `split` keeps the train or the test items only (the gate is meant for the test split)."""
+    items = in_split(load_gold(gold_path), split)[:limit]
     runs = evaluate(items, settings, configs, engines, progress)
     checks = check(runs[0].overall, thresholds) if thresholds else []
-    return write_outputs(out_dir, runs, items, gold_path, checks), checks
+    return write_outputs(out_dir, runs, items, gold_path, checks, split), checks

@@ -279,6 +279,12 @@ def by_category(scores: list[ItemScore]) -> dict[str, Any]:
     return by_group(scores, lambda s: [s.category])
 
 
+def by_split(scores: list[ItemScore], assigned: dict[str, str]) -> dict[str, Any]:
+    """Train and test side by side (`assigned`: item id -> split): a gap between them is
+    tuning that does not generalise."""
+    return by_group(scores, lambda s: [assigned.get(s.id, "train")])
+
+
 def by_case(scores: list[ItemScore]) -> dict[str, Any]:
     """Items naming several cases count in each; items naming none are grouped together."""
     return by_group(scores, lambda s: s.cases or ["(no case named)"])

@@ -65,7 +65,8 @@ def heading_type(heading: str) -> SectionType:
 
 _DOCUMENT_TITLE = re.compile(
     r"serious case review|practice review|learning from|lessons from|safeguarding (?:children )?"
-    r"(?:board|partnership)|^review\b", re.IGNORECASE
+    r"(?:board|partnership)|^review\b",
+    re.IGNORECASE,
 )
 # Kinds a sub-heading can name for itself, whatever the section it sits in.
 _OWN_KINDS = (SectionType.RECOMMENDATIONS, SectionType.RESPONSE, SectionType.REFERENCES, SectionType.LEARNING)

@@ -86,6 +86,9 @@ def drop_standalone_page_numbers(text: str) -> str:
     return "\n".join(kept)
 
 
+_SHORT_RUNNING_LINE = 12  # words
+
+
 def strip_running_lines(pages: list[str], edge: int = 2) -> list[str]:
     """Remove headers, footers and page numbers: lines near a page's top or bottom that
     are page numbers, or that repeat (digits ignored) on at least half of the pages."""
@@ -94,7 +97,14 @@ def strip_running_lines(pages: list[str], edge: int = 2) -> list[str]:
     edge_lines = [_edge_keys(page, edge) for page in pages]
     counts: Counter[str] = Counter(key for keys in edge_lines for key in set(keys))
     threshold = max(3, (len(pages) + 1) // 2)
-    running = {key for key, n in counts.items() if n >= threshold and key}
+    # A long line is a running header only when nearly every page repeats it (a report's full
+    # title across the top); a short one ("Child A - Overview") on half of them is enough.
+    long_threshold = max(3, -(-len(pages) * 4 // 5))
+    running = {
+        key
+        for key, n in counts.items()
+        if key and n >= (threshold if len(key.split()) <= _SHORT_RUNNING_LINE else long_threshold)
+    }
     return [_strip_page(page, running, edge) for page in pages]
 
 
@@ -119,7 +129,7 @@ def _strip_page(page: str, running: set[str], edge: int) -> str:
         i
         for i in edges
         if is_page_number_line(lines[i])
-        or (long_page and _line_key(lines[i]) in running and len(lines[i].split()) <= 12)
+        or (long_page and _line_key(lines[i]) in running)
     }
     return "\n".join(line for i, line in enumerate(lines) if i not in drop)
 

@@ -18,6 +18,7 @@ from rag.embed import Embedder
 from rag.query import CaseDirectory, ReviewEntry
 from rag.retrieve.llama_embedding import EmbedderAdapter
 from rag.settings import RetrieveSettings
+from rag.spell import collection_vocabulary
 from rag.types import Document, Hit, Passage
 
 
@@ -46,6 +47,13 @@ class SearchIndex:
         bm25 = BM25Retriever.from_persist_dir(str(generation.bm25_path)) if passages else None
         documents = {doc_id: Document.from_dict(d) for doc_id, d in generation.documents().items()}
         return cls(generation, embedder, passages, documents, vector_index, bm25)
+
+    def vocabulary(self) -> dict[str, int]:
+        """The collection's words and counts, as stored with the generation."""
+        stored = self.generation.vocabulary()
+        if stored is not None:
+            return stored
+        return collection_vocabulary(f"{p.section}\n{p.text}" for p in self.passages.values())
 
     def case_directory(self) -> CaseDirectory:
         reviews: dict[str, ReviewEntry] = {}

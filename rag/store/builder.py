@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from rag.settings import Settings
+from rag.spell import VOCABULARY_FILE, collection_vocabulary
 
 # Modules, not their functions: tests/slow_ingest.py patches bm25.persist, files.fsync_tree
 # and generation.sweep_old here to stop an ingest at each step.
@@ -90,6 +92,8 @@ class Builder:
         files.write_jsonl(self.path / "documents.jsonl", documents)
         if all_passages:
             bm25.persist(all_passages, self.path / "bm25")
+        vocabulary = collection_vocabulary(f"{p.section}\n{p.text}" for p in all_passages)
+        files.atomic_write_text(self.path / VOCABULARY_FILE, json.dumps(vocabulary, ensure_ascii=False))
         files.atomic_write_text(self.path / "manifest.json", manifest.to_json())
         write_recipe(self.settings)
         chroma.release_chroma(self.path)

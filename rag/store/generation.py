@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.settings import Settings
+from rag.spell import VOCABULARY_FILE
 from rag.store import chroma
 from rag.store.files import atomic_write_text, read_jsonl
 from rag.store.recipe import recipe_dir
@@ -78,6 +79,12 @@ class Generation:
     def documents(self) -> dict[str, dict[str, Any]]:
         """doc_id -> {info..., "text": cleaned text} for highlighting and reading sources."""
         return {row["doc_id"]: row for row in read_jsonl(self.path / "documents.jsonl")}
+
+    def vocabulary(self) -> dict[str, int] | None:
+        """The collection's words and counts for the speller; None for a generation built
+        before it was stored (the engine then counts them from the passages)."""
+        path = self.path / VOCABULARY_FILE
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
     def collection(self):  # -> chromadb.Collection
         if self.settings.index.chroma_mode == "http":

@@ -182,4 +182,3 @@ def users_file_line(user: str, password: str) -> str:
     if not user or ":" in user:
         raise ValueError("user names must be non-empty and contain no ':'")
     return f"{user}:{hash_password(password)}"
-

@@ -75,7 +75,9 @@ class SentenceChooser:
         """Most of the question's topic words never occur in the collection and no sentence is
         close in meaning: a question about something the reviews do not cover ("climate
         change", "knife crime"), however well its other words match."""
-        topic = match_stems(" ".join(query.topic_words))
+        # Shorthand is known by definition: the glossary read it with its long forms.
+        shorthand = {word for form in query.shorthand for word in form.split()}
+        topic = match_stems(" ".join(w for w in query.topic_words if w not in shorthand))
         if not topic:
             return False
         known = len(topic & self.vocabulary()) / len(topic)
@@ -214,5 +216,3 @@ def _follows(candidate: Chosen, chosen: Chosen) -> bool:
         return False
     gap = candidate.hit.passage.text[chosen.unit.end : candidate.unit.start]
     return 0 <= candidate.unit.start - chosen.unit.end <= 3 and not gap.strip()
-
-

@@ -151,6 +151,7 @@ def build_report(
         gate=[_gate_result(g) for g in metrics.get("gate") or []],
         headline=[Card(METRICS[k], _value(k, overall.get(k))) for k in HEADLINE],
         groups=[
+            *([_group_table("Train and test split", metrics["by_split"])] if metrics.get("by_split") else []),
             _group_table("By question type", metrics["by_category"]),
             _group_table("By case", metrics["by_case"]),
         ],
