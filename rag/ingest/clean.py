@@ -126,10 +126,7 @@ def _strip_page(page: str, running: set[str], edge: int) -> str:
     # On a short page every line is near an edge: only page numbers are dropped there.
     long_page = len(content_index) > 2 * edge + 1
     drop = {
-        i
-        for i in edges
-        if is_page_number_line(lines[i])
-        or (long_page and _line_key(lines[i]) in running)
+        i for i in edges if is_page_number_line(lines[i]) or (long_page and _line_key(lines[i]) in running)
     }
     return "\n".join(line for i, line in enumerate(lines) if i not in drop)
 
