@@ -86,6 +86,14 @@ class RerankSettings(_Section):
 
 
 class AnswerSettings(_Section):
+    scorer: Literal["learned", "hand"] = Field(
+        "learned",
+        description="Sentence scorer: the model fitted on the gold set's train split (`rag train`), "
+        "or the hand-set weighted sum below.",
+    )
+    sentence_model: Path | None = Field(
+        None, description="learned: a model file of `rag train` (default: the packaged one)."
+    )
     passages: int = Field(6, ge=1, description="Top passages whose sentences may be quoted.")
     max_sentences: int = Field(5, ge=1, description="Most sentences (citations) in an answer.")
     max_words: int = Field(140, ge=20, description="Word budget of an extractive answer.")

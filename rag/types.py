@@ -258,6 +258,8 @@ class Citation:
     passage_id: str = ""
     page_end: int | None = None  # the page the quote ends on, when it runs on to another
     review: str = ""  # the review id (`case` is its display name)
+    # The sentence scorer's reasons: each feature's share of the score (rag.answer.extractive).
+    why: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

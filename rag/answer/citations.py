@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from rag.retrieve.sentences import Unit
 from rag.types import Citation, Document, Hit, page_at
 
@@ -16,6 +18,7 @@ class Chosen:
     hit: Hit
     unit: Unit
     score: float
+    features: np.ndarray | None = None  # what the scorer read (rag.answer.extractive.features)
 
 
 def cite(n: int, chosen: Chosen, document: Document | None) -> Citation:

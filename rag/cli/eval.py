@@ -49,6 +49,12 @@ def register(commands) -> None:
         choices=["train", "test"],
         help="only the train or the held-out test questions (a fixed split, stratified by category)",
     )
+    p.add_argument(
+        "--holdout-review",
+        metavar="DOC",
+        help="leave one review out: refit the sentence scorer without this document's questions and "
+        "answer only those (`all`: every review in turn, with a summary)",
+    )
     p.add_argument("--limit", type=int, metavar="N", help="only the first N gold items (a quick look)")
     p.add_argument("--json", action="store_true", help="print metrics.json instead of the summary")
     p.add_argument(
@@ -59,7 +65,7 @@ def register(commands) -> None:
     p.set_defaults(run=run_eval)
 
 
-def _default(path: Path | None, relative: str) -> Path | None:
+def default_path(path: Path | None, relative: str) -> Path | None:
     """An explicit path, else `relative` in the working directory, else in the project."""
     if path is not None:
         return path
@@ -77,13 +83,15 @@ def run_eval(args: argparse.Namespace) -> int:
     from rag.eval.metrics import ThresholdError, load_thresholds
     from rag.store import IndexMissing
 
-    gold = _default(args.gold, "eval/gold.jsonl")
+    gold = default_path(args.gold, "eval/gold.jsonl")
     if gold is None:
         raise UsageError("no gold file: give --gold FILE")
     settings = settings_from(args)
+    if args.holdout_review:
+        return _run_holdout(args, gold, settings)
     try:
         configs = [eval_run.load_config(name) for name in args.compare]
-        limits = _default(args.thresholds, "eval/thresholds.toml")
+        limits = default_path(args.thresholds, "eval/thresholds.toml")
         thresholds = load_thresholds(limits) if limits else None
         err = Console(stderr=True)
         with progress(err, enabled=not args.json or err.is_terminal) as update:
@@ -106,6 +114,32 @@ def run_eval(args: argparse.Namespace) -> int:
     failed = [c for c in checks if not c.passed]
     if metrics["overall"]["errors"] or (args.check and failed):
         return EXIT_PARTIAL
+    return EXIT_OK
+
+
+def _run_holdout(args: argparse.Namespace, gold: Path, settings) -> int:
+    from rag.eval import holdout
+    from rag.eval.gold import GoldError
+    from rag.eval.run import Engines
+    from rag.store import IndexMissing
+
+    err = Console(stderr=True)
+    try:
+        with progress(err, enabled=not args.json or err.is_terminal) as update:
+            if args.holdout_review == "all":
+                summary = holdout.run_all(gold, args.out, settings, update)
+                metrics = {"overall": summary["mean_over_reviews"], **summary}
+            else:
+                engines = Engines(warm_up=False)
+                metrics = holdout.run_holdout(gold, args.out, settings, args.holdout_review, engines, update)
+    except ImportError as exc:
+        raise UsageError(f"refitting needs scikit-learn: pip install -e '.[dev]' ({exc})") from exc
+    except (GoldError, IndexMissing, ValueError) as exc:
+        raise UsageError(str(exc)) from exc
+    if args.json:
+        print(json.dumps(metrics, ensure_ascii=False, indent=1))
+    else:
+        _print_summary(metrics, args.out)
     return EXIT_OK
 
 
@@ -147,7 +181,7 @@ def _run_feedback(args: argparse.Namespace) -> int:
         raise UsageError("--from-feedback FILE and --out-gold FILE go together")
     if not args.from_feedback.is_file():
         raise UsageError(f"--from-feedback {args.from_feedback}: no such file")
-    gold = _default(args.gold, "eval/gold.jsonl")
+    gold = default_path(args.gold, "eval/gold.jsonl")
     result = feedback_to_gold(args.from_feedback, args.out_gold, gold)
     for problem in result.problems:
         print(f"skipped {problem}", file=sys.stderr)

@@ -67,6 +67,7 @@ class GoldItem(_Strict):
     question: str = Field(min_length=1)
     category: str = Field(min_length=1)
     cases: list[str] = Field(default_factory=list)
+    reviews: list[str] = Field(default_factory=list)  # documents of the reviews it is about
     answerable: bool
     reference_answer: str = ""
     key_points: list[str] = Field(default_factory=list)

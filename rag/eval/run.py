@@ -102,8 +102,11 @@ class Engines:
     """An engine holder per configuration; the holders share embedders and each loaded index
     generation, so several configurations load the index once."""
 
-    def __init__(self, embedder=None):
+    def __init__(self, embedder=None, warm_up: bool = True):
+        """`warm_up=False`: sentences are embedded only as questions need them, in question
+        order, so that a run gives the same vectors, to the last bit, every time."""
         self._embedder = embedder
+        self._warm_up = warm_up
         self._embedders: dict[str, CachingEmbedder] = {}
         self._search: dict[str, Any] = {}
         self._holders: dict[str, Any] = {}
@@ -125,7 +128,7 @@ class Engines:
         key = str(generation.path)
         if key not in self._search:
             self._search[key] = SearchIndex.load(generation, self._embedder_for(settings))
-        return Engine(settings, self._search[key])
+        return Engine(settings, self._search[key], warm_up=self._warm_up)
 
     def _embedder_for(self, settings: Settings):
         key = settings.embed.model_dump_json()

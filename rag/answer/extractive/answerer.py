@@ -52,7 +52,10 @@ class ExtractiveAnswerer:
         return self.embedder.embed_query(" ".join(query.topic_words) or query.text)
 
     def cite(self, n: int, chosen: Chosen) -> Citation:
-        return cite(n, chosen, self.documents.get(chosen.hit.passage.doc_id))
+        citation = cite(n, chosen, self.documents.get(chosen.hit.passage.doc_id))
+        if chosen.features is not None:  # what made the scorer choose it
+            citation.why = self.chooser.scorer.why(chosen.features)
+        return citation
 
     def compose(self, query: Query, chosen: list[Chosen], hits: list[Hit]) -> Answer:
         """Parts per case (cases in retrieval order), each case in document order."""

@@ -17,16 +17,9 @@ import numpy as np
 
 from rag import prompts
 from rag.answer.citations import Chosen
-from rag.answer.extractive.scoring import (
-    CUES,
-    DETAILS,
-    SECTION_REF,
-    coverage,
-    has_number,
-    never_an_answer,
-    section_fit,
-    shape_penalty,
-)
+from rag.answer.extractive.features import INDEX, Candidate, passage_features, with_gaps
+from rag.answer.extractive.model import get_scorer
+from rag.answer.extractive.scoring import CUES, DETAILS, SECTION_REF, has_number, never_an_answer
 from rag.query import Query
 from rag.retrieve.sentences import SentenceIndex
 from rag.settings import AnswerSettings
@@ -50,6 +43,7 @@ class SentenceChooser:
         self.sentences = sentences
         self.settings = settings
         self.passages = passages
+        self.scorer = get_scorer(settings)
         self._vocabulary: set[str] | None = None
 
     def draft(self, query: Query, topic_vector: np.ndarray, hits: list[Hit]) -> Draft:
@@ -59,7 +53,7 @@ class SentenceChooser:
         if not scored:
             return Draft([], prompts.ABSTAIN_WEAK_EVIDENCE, "no passages")
         best = max(c.score for c in scored)
-        if best < self.settings.abstain_below:
+        if best < self.scorer.abstain_below:
             return Draft([], prompts.ABSTAIN_WEAK_EVIDENCE, f"weak evidence (best {best:.2f})")
         if self._off_topic(query, topic_vector, scored):
             return Draft([], prompts.ABSTAIN_WEAK_EVIDENCE, "off topic: words not in the reviews")
@@ -96,31 +90,26 @@ class SentenceChooser:
     # --- scoring ---------------------------------------------------------------------
 
     def _score_units(self, query: Query, topic_vector: np.ndarray, hits: list[Hit]) -> list[Chosen]:
+        candidates = self.candidates(query, topic_vector, hits)
+        if not candidates:
+            return []
+        rows = np.vstack([c.features for c in candidates])
+        scores = self.scorer.score(rows)
+        return [Chosen(c.hit, c.unit, float(v), c.features) for c, v in zip(candidates, scores, strict=True)]
+
+    def candidates(self, query: Query, topic_vector: np.ndarray, hits: list[Hit]) -> list[Candidate]:
+        """Every sentence of the passages that may be quoted, with its features."""
         self.sentences.prepare([h.passage for h in hits])
         topic = match_stems(" ".join(query.topic_words))
         cue = CUES.get(query.intent)
-        s = self.settings
-        out = []
+        out: list[Candidate] = []
         for rank, hit in enumerate(hits):
-            prior = 1.0 / (1.0 + rank / 3.0)
-            # A heading says what every sentence under it is about ("4. Childminder's
-            # consultation with MASH"), even those that do not repeat its words.
-            heading = coverage(topic, hit.passage.section) * s.heading_share
-            fit = section_fit(query.intent, hit.passage)
-            for unit in self.sentences.units(hit.passage):
-                if never_an_answer(unit, hit.passage):
-                    continue
-                dense = float(unit.vector @ topic_vector)
-                lexical = max(coverage(topic, unit.text), heading)
-                cue_hit = 1.0 if cue is not None and cue.search(unit.text) else 0.0
-                score = (
-                    s.dense_weight * dense
-                    + s.lexical_weight * lexical
-                    + s.cue_weight * cue_hit
-                    + s.passage_weight * prior
-                    + s.section_weight * fit
-                )
-                out.append(Chosen(hit, unit, score * shape_penalty(unit)))
+            units = [u for u in self.sentences.units(hit.passage) if not never_an_answer(u, hit.passage)]
+            rows = passage_features(query.intent, topic, topic_vector, rank, hit, units)
+            for unit, row in zip(units, rows, strict=True):
+                row[INDEX["cue"]] = 1.0 if cue is not None and cue.search(unit.text) else 0.0
+                out.append(Candidate(hit, unit, row))
+        with_gaps([c.features for c in out])
         return out
 
     # --- selection ---------------------------------------------------------------------
@@ -130,7 +119,7 @@ class SentenceChooser:
         after a chosen one ("This view was not challenged") gets a small bonus, since the
         reviews often make one point over two sentences."""
         s = self.settings
-        limit = limit or s.max_sentences
+        limit = limit or self.scorer.max_sentences
         pool = sorted(scored, key=lambda c: -c.score)[:60]
         chosen: list[Chosen] = []
         words = 0
@@ -139,7 +128,7 @@ class SentenceChooser:
             if picked is None:
                 break
             cand, value = pool.pop(picked[0]), picked[1]
-            if chosen and value < s.relative_floor * chosen[0].score:
+            if chosen and value < self.scorer.relative_floor * chosen[0].score:
                 break
             if chosen and words + cand.unit.words > s.max_words:
                 continue  # too long for what is left of the budget; a shorter one may fit
@@ -167,11 +156,11 @@ class SentenceChooser:
         by_case: dict[str, list[Chosen]] = defaultdict(list)
         for c in scored:
             by_case[c.hit.passage.review].append(c)
-        floor = max(self.settings.abstain_below, self.settings.case_floor * best)
+        floor = max(self.scorer.abstain_below, self.settings.case_floor * best)
         ranked = sorted(by_case.items(), key=lambda item: -max(u.score for u in item[1]))
         chosen: list[Chosen] = []
         for review, units in ranked[: max(self.settings.max_cases, len(named))]:
-            needed = self.settings.abstain_below if review in named else floor
+            needed = self.scorer.abstain_below if review in named else floor
             if max(u.score for u in units) >= needed:
                 chosen.extend(self._select(units, self.settings.per_case_sentences))
         return chosen
@@ -187,7 +176,7 @@ class SentenceChooser:
             return None
         pattern = DETAILS[query.expects]
         # The detail must sit in a sentence about the question's topic, not anywhere at all.
-        floor = self.settings.relative_floor * max(c.score for c in scored)
+        floor = self.scorer.relative_floor * max(c.score for c in scored)
         with_detail = [c for c in scored if pattern.search(c.unit.text) and c.score >= floor]
         if not with_detail:
             return query.expects

@@ -1,0 +1,83 @@
+"""Leave one review out: `rag eval --holdout-review DOC` (or `all`).
+
+The sentence scorer is refitted on every gold question that is not about the held-out review,
+then only that review's questions are answered with it: how the product does on a review
+whose questions taught it nothing, as it will on the users' own reviews.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from rag.eval import fit
+from rag.eval.gold import load_gold
+from rag.eval.run import Engines, Progress, evaluate, write_outputs
+from rag.settings import Settings
+
+MODEL_FILE = "sentence-model.json"
+
+
+def holdout_reviews(settings: Settings, engines: Engines) -> list[str]:
+    """Every indexed document (a review of the collection) that the gold set asks about."""
+    return sorted(_engine(settings, engines).search.documents)
+
+
+def run_holdout(
+    gold_path: Path,
+    out_dir: Path,
+    settings: Settings,
+    doc: str,
+    engines: Engines,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Fit without `doc`'s questions, answer only those, and write the usual outputs."""
+    engine = _engine(settings, engines)
+    if doc not in engine.search.documents:
+        known = ", ".join(sorted(engine.search.documents))
+        raise ValueError(f"--holdout-review {doc!r} is not an indexed document; one of: {known}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model = out_dir / MODEL_FILE
+    fit.train(gold_path, settings, model, holdout=doc, engines=engines)
+    labels = {doc_id: d.case for doc_id, d in engine.search.documents.items()}
+    items = [item for item in load_gold(gold_path) if fit.about_review(item, doc, labels)]
+    if not items:
+        raise ValueError(f"no gold question is about {doc}")
+    answer = settings.answer.model_copy(update={"scorer": "learned", "sentence_model": model})
+    runs = evaluate(items, settings.model_copy(update={"answer": answer}), engines=engines, progress=progress)
+    metrics = write_outputs(out_dir, runs, items, gold_path)
+    metrics["holdout_review"] = doc
+    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=1, ensure_ascii=False), encoding="utf-8")
+    return metrics
+
+
+def run_all(
+    gold_path: Path, out_dir: Path, settings: Settings, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Every review held out in turn; `summary.json` has each one's overall metrics and
+    their mean over reviews (each review counts once, however many questions it has)."""
+    engines = Engines(warm_up=False)
+    per_review: dict[str, dict[str, Any]] = {}
+    for doc in holdout_reviews(settings, engines):
+        try:
+            metrics = run_holdout(gold_path, out_dir / doc, settings, doc, engines, progress)
+        except ValueError:
+            continue  # no question about this document
+        per_review[doc] = metrics["overall"]
+    keys = [k for k, v in next(iter(per_review.values()), {}).items() if isinstance(v, int | float)]
+    mean = {k: _mean([m.get(k) for m in per_review.values()]) for k in keys}
+    summary = {"gold": str(gold_path), "reviews": per_review, "mean_over_reviews": mean}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    return summary
+
+
+def _mean(values: list[Any]) -> float | None:
+    numbers = [v for v in values if isinstance(v, int | float)]
+    return round(sum(numbers) / len(numbers), 4) if numbers else None
+
+
+def _engine(settings: Settings, engines: Engines):
+    hand = settings.answer.model_copy(update={"scorer": "hand"})
+    return engines.engine(settings.model_copy(update={"answer": hand}))
