@@ -86,10 +86,10 @@ class RerankSettings(_Section):
 
 
 class AnswerSettings(_Section):
-    scorer: Literal["learned", "hand"] = Field(
-        "learned",
-        description="Sentence scorer: the model fitted on the gold set's train split (`rag train`), "
-        "or the hand-set weighted sum below.",
+    scorer: Literal["hand", "learned"] = Field(
+        "hand",
+        description="Sentence scorer: the hand-set weighted sum below, or the model fitted on the "
+        "gold set's train split (`rag train`).",
     )
     sentence_model: Path | None = Field(
         None, description="learned: a model file of `rag train` (default: the packaged one)."

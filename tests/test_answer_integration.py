@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from rag import prompts
+from rag.answer.extractive.model import PACKAGED_MODEL, load_model
 
 # On the session's real index (`real_engine` in conftest.py): building it takes 15 s or more.
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -106,3 +109,33 @@ def test_a_misspelt_place_reaches_its_review(real_engine):
 def test_routing_tolerates_slips(real_engine, question, review):
     query = real_engine.analyse(question)
     assert query.case_names == [review] and not query.unknown_cases
+
+
+def test_every_citation_says_why_it_was_chosen(real_engine):
+    """The hand-set scorer's parts add up to the score, before the shape factor."""
+    answer = real_engine.answer("what went wrong with the consultation in Case S")
+    assert answer.citations
+    for citation in answer.citations:
+        why = dict(citation.to_dict()["why"])
+        shape = why.pop("shape")
+        assert {"cosine", "topic_words", "cue", "passage_rank", "section_fit"} == set(why)
+        assert sum(why.values()) * shape == pytest.approx(citation.score, abs=1e-3)
+
+
+def test_the_learned_scorer_says_why_too(real_index):
+    """The packaged model: its features' log-odds add up to the score's, before the shape."""
+    from rag.answer.engine import Engine
+
+    settings = real_index.model_copy(
+        update={"answer": real_index.answer.model_copy(update={"scorer": "learned"})}
+    )
+    answer = Engine.load(settings, warm_up=False).answer("what did the Child J review recommend?")
+    assert answer.citations and not answer.abstained
+    for citation in answer.citations:
+        why = dict(citation.to_dict()["why"])
+        shape = why.pop("shape")
+        model = load_model(PACKAGED_MODEL)
+        p = citation.score / shape
+        log_odds = math.log(p / (1 - p)) * model.temperature
+        assert {"intercept", "cosine", "heading_words", "passage_rank"} <= set(why)
+        assert sum(why.values()) == pytest.approx(log_odds, abs=2e-2)

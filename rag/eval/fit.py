@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answer.extractive.features import FEATURES
+from rag.answer.extractive.features import INDEX, LEARNED
 from rag.answer.extractive.model import PACKAGED_MODEL, LearnedScorer
 from rag.eval.gold import GoldItem, in_split, load_gold
 from rag.eval.score import covers_point, overlaps, stems
@@ -27,8 +27,9 @@ from rag.settings import Settings
 REGULARISATION = 1.0  # sklearn's C: the default
 ABSTAIN_QUANTILE = 0.02
 # Selection settings tried on the training questions, on the learned score's scale.
-FLOORS = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
-MOST_SENTENCES = (3, 4, 5)
+FLOORS = (0.5, 0.6, 0.7, 0.8, 0.9)
+MOST_SENTENCES = (4, 5)
+TEMPERATURES = (1.0, 2.0, 4.0)
 Progress = Callable[[str, int, int], None]
 
 
@@ -80,11 +81,14 @@ def collect(engine, items: list[GoldItem], progress: Progress | None = None) -> 
     return rows
 
 
-def fit(rows: Rows, fitted: dict, chooser) -> LearnedScorer:
+def fit(rows: Rows, fitted: dict, chooser=None) -> LearnedScorer:
+    """The logistic regression and its abstention threshold; with the answerer's `chooser`,
+    the selection limits too (otherwise those of the hand-set scorer's defaults)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
     x, y = rows.matrix()
+    x = x[:, [INDEX[name] for name in LEARNED]]
     if y.sum() == 0:
         raise ValueError("no candidate sentence holds an evidence quote: is this gold set's index built?")
     scaler = StandardScaler().fit(x)
@@ -92,10 +96,11 @@ def fit(rows: Rows, fitted: dict, chooser) -> LearnedScorer:
     model = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=2000)
     model.fit((x - scaler.mean_) / scale, y)
     coef, intercept = model.coef_[0], float(model.intercept_[0])
-    scorer = LearnedScorer(FEATURES, scaler.mean_, scale, coef, intercept, 0.0, 0.0, 5)
-    best = [float(scorer.score(candidates).max()) for candidates in rows.best_answerable]
-    scorer = replace(scorer, abstain_below=float(np.quantile(best, ABSTAIN_QUANTILE)) if best else 0.0)
-    (floor, most), quality = best_selection(chooser, scorer, rows.asked)
+    scorer = LearnedScorer(LEARNED, scaler.mean_, scale, coef, intercept, 0.0, 0.0, 5)
+    scorer = with_threshold(scorer, rows.best_answerable)
+    (floor, most, temperature), quality = (
+        best_selection(chooser, scorer, rows.asked, rows.best_answerable) if chooser else ((0.7, 5, 1.0), 0.0)
+    )
     info = {
         **fitted,
         "questions": len(rows.best_answerable),
@@ -103,18 +108,30 @@ def fit(rows: Rows, fitted: dict, chooser) -> LearnedScorer:
         "positives": int(y.sum()),
         "answer_quality_on_training_questions": round(quality, 4),
     }
+    scorer = with_threshold(replace(scorer, temperature=temperature), rows.best_answerable)
     return replace(scorer, relative_floor=floor, max_sentences=most, fitted=info)
 
 
-def best_selection(chooser, scorer: LearnedScorer, asked: list[Asked]) -> tuple[tuple[float, int], float]:
-    """The relative floor and sentence limit whose chosen sentences best answer the training
-    questions (the mean of quote recall, citation precision and key points covered)."""
+def with_threshold(scorer: LearnedScorer, candidates: list[np.ndarray]) -> LearnedScorer:
+    """The abstention threshold: at most ABSTAIN_QUANTILE of the answerable training
+    questions have a best sentence below it (`candidates`: each one's candidate rows)."""
+    best = [float(scorer.score(rows).max()) for rows in candidates]
+    return replace(scorer, abstain_below=float(np.quantile(best, ABSTAIN_QUANTILE)) if best else 0.0)
+
+
+def best_selection(
+    chooser, scorer: LearnedScorer, asked: list[Asked], candidates: list[np.ndarray]
+) -> tuple[tuple[float, int, float], float]:
+    """The relative floor, sentence limit and temperature whose chosen sentences best answer
+    the training questions (the mean of quote recall, citation precision and key points)."""
     saved, results = chooser.scorer, []
     try:
-        for floor in FLOORS:
-            for most in MOST_SENTENCES:
-                chooser.scorer = replace(scorer, relative_floor=floor, max_sentences=most)
-                results.append((_answer_quality(chooser, asked), (floor, most)))
+        for temperature in TEMPERATURES:
+            tempered = with_threshold(replace(scorer, temperature=temperature), candidates)
+            for floor in FLOORS:
+                for most in MOST_SENTENCES:
+                    chooser.scorer = replace(tempered, relative_floor=floor, max_sentences=most)
+                    results.append((_answer_quality(chooser, asked), (floor, most, temperature)))
     finally:
         chooser.scorer = saved
     quality, chosen = max(results)

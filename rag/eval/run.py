@@ -266,10 +266,32 @@ def per_item(rows: list[ev.ItemScore]) -> dict[str, float]:
 
 
 def settings_summary(settings: Settings) -> dict[str, Any]:
-    """The settings that change answers, for the report and metrics.json."""
-    return {
+    """The settings that change answers, for the report and metrics.json, with the sentence
+    scorer's weights when it is the learned one."""
+    summary = {
         section: getattr(settings, section).model_dump(mode="json")
         for section in ("embed", "chunk", "retrieve", "rerank", "answer")
+    }
+    summary["sentence_scorer"] = _scorer_summary(settings)
+    return summary
+
+
+def _scorer_summary(settings: Settings) -> dict[str, Any]:
+    from rag.answer.extractive.model import get_scorer
+
+    try:
+        scorer = get_scorer(settings.answer)
+    except ValueError as exc:
+        return {"kind": settings.answer.scorer, "error": str(exc)}
+    if settings.answer.scorer == "hand":
+        return {"kind": "hand"}
+    return {
+        "kind": "learned",
+        "weights": scorer.weights(),
+        "fitted": scorer.fitted,
+        "abstain_below": round(scorer.abstain_below, 4),
+        "relative_floor": scorer.relative_floor,
+        "max_sentences": scorer.max_sentences,
     }
 
 

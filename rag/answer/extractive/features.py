@@ -83,3 +83,5 @@ def with_gaps(rows: list[np.ndarray]) -> None:
 
 
 INDEX = {name: i for i, name in enumerate(FEATURES)}
+# What the learned scorer weighs: all but the shape, which multiplies its probability.
+LEARNED = tuple(name for name in FEATURES if name != "shape")

@@ -1,7 +1,8 @@
 """Sentence scorers: how likely a candidate sentence is to be what a careful reader would
-quote. The learned scorer is a logistic regression fitted on the train split of the gold set
-(`rag train`); the hand-set one is the weighted sum it replaced, kept so that
-`rag eval --compare hand-scorer` measures the change."""
+quote. The hand-set one is a weighted sum of five features (the default); the learned one is a
+logistic regression over all of them, fitted on the train split of the gold set (`rag train`),
+chosen with `[answer] scorer = "learned"` and measured against the other by
+`rag eval --compare learned-scorer`."""
 
 from __future__ import annotations
 
@@ -31,7 +32,9 @@ class SentenceScorer(Protocol):
 
 @dataclass(frozen=True)
 class LearnedScorer:
-    """P(quoted) = sigmoid(coef . standardised features + intercept)."""
+    """P(quoted) = sigmoid(coef . standardised features + intercept), times the sentence's
+    shape (1 for a plain sentence): a fragment or a heading is a poor quote however well it
+    matches, which a sum of weights cannot say."""
 
     features: tuple[str, ...]
     mean: np.ndarray
@@ -42,6 +45,9 @@ class LearnedScorer:
     relative_floor: float
     max_sentences: int
     fitted: dict[str, Any] = field(default_factory=dict)  # what it was fitted on
+    # Log-odds are divided by this before the sigmoid: above 1, scores near certainty stay
+    # apart, so that floors relative to the best sentence still tell them apart.
+    temperature: float = 1.0
 
     def _columns(self, rows: np.ndarray) -> np.ndarray:
         return rows[:, [INDEX[name] for name in self.features]]
@@ -50,13 +56,15 @@ class LearnedScorer:
         if len(rows) == 0:
             return np.zeros(0)
         z = (self._columns(rows) - self.mean) / self.scale
-        return 1.0 / (1.0 + np.exp(-(z @ self.coef + self.intercept)))
+        log_odds = z @ self.coef + self.intercept
+        return rows[:, INDEX["shape"]] / (1.0 + np.exp(-log_odds / self.temperature))
 
     def why(self, row: np.ndarray) -> dict[str, float]:
-        """Each feature's value and its share of the log-odds, for `citations[].why`."""
+        """For `citations[].why`: each feature's share of the log-odds (they add up, with the
+        intercept, to the log-odds), and the shape factor the probability is multiplied by."""
         z = (self._columns(row[None, :])[0] - self.mean) / self.scale
         out = {name: round(float(c * v), 4) for name, c, v in zip(self.features, self.coef, z, strict=True)}
-        return {"intercept": round(self.intercept, 4), **out}
+        return {"intercept": round(self.intercept, 4), **out, "shape": round(float(row[INDEX["shape"]]), 4)}
 
     def weights(self) -> dict[str, float]:
         """Weight per standardised feature: comparable across features."""
@@ -73,6 +81,7 @@ class LearnedScorer:
                 "abstain_below": round(self.abstain_below, 6),
                 "relative_floor": round(self.relative_floor, 6),
                 "max_sentences": self.max_sentences,
+                "temperature": self.temperature,
                 "fitted": self.fitted,
             },
             indent=1,
@@ -95,6 +104,7 @@ class LearnedScorer:
                 float(data["relative_floor"]),
                 int(data["max_sentences"]),
                 dict(data.get("fitted", {})),
+                float(data.get("temperature", 1.0)),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{where}: not a sentence model ({exc}); refit it with `rag train`") from exc

@@ -26,10 +26,26 @@ class ConfigRow:
 def settings_line(settings: dict[str, Any]) -> str:
     r, rr, a = settings["retrieve"], settings["rerank"], settings["answer"]
     routed = "routed to the cases a question names" if r["route_cases"] else "not routed by case"
+    scorer = settings.get("sentence_scorer") or {"kind": a.get("scorer", "hand")}
     return (
         f"Retrieval: dense weight {r['dense_weight']:g}, BM25 weight {r['bm25_weight']:g}, "
         f"top {r['top_k']} passages, {routed}; reranker: {rr['backend']}; "
-        f"answers: up to {a['max_sentences']} quoted sentences, {a['max_words']} words."
+        f"answers: up to {scorer.get('max_sentences', a['max_sentences'])} quoted sentences, "
+        f"{a['max_words']} words. {_scorer_line(scorer)}"
+    )
+
+
+def _scorer_line(scorer: dict[str, Any]) -> str:
+    """How sentences were scored; for the learned scorer, its weights, largest first."""
+    if scorer.get("kind") != "learned" or "weights" not in scorer:
+        return "Sentences scored by the hand-set weights."
+    weights = sorted(scorer["weights"].items(), key=lambda kv: -abs(kv[1]))
+    shown = ", ".join(f"{name} {value:+.2f}" for name, value in weights)
+    fitted = scorer.get("fitted", {})
+    return (
+        f"Sentences scored by the learned model (fitted on the {fitted.get('split', '?')} questions: "
+        f"{fitted.get('questions', '?')} questions, {fitted.get('positives', '?')} evidence sentences "
+        f"of {fitted.get('sentences', '?')}); weights per standard deviation: {shown}."
     )
 
 
