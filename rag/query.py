@@ -288,7 +288,13 @@ def content_words(text: str, directory: CaseDirectory) -> list[str]:
 
 
 def _is_follow_up(question: str, query: Query) -> bool:
-    return not query.cases or bool(_FOLLOW_UP.search(question)) or len(question.split()) <= 6
+    """A question carries the conversation's case and topic when it refers back ("what did
+    they recommend?", "and the GP?") or names no review; a question about the collection
+    ("which reviews mention over-optimism?") is asked afresh unless it refers back."""
+    refers_back = bool(_FOLLOW_UP.search(question))
+    if _CROSS.search(question) and not refers_back:
+        return False
+    return not query.cases or refers_back or len(question.split()) <= 6
 
 
 def _carry_context(query: Query, history: list[dict[str, str]], directory: CaseDirectory) -> None:

@@ -94,3 +94,17 @@ def test_explicit_case_argument_wins():
 def test_case_names_are_not_topic_words():
     assert content_words("what went wrong with the consultation in Case S", DIRECTORY) == ["consultation"]
     assert content_words("which reviews mention over-optimism?", DIRECTORY) == ["optimism"]
+
+
+def test_a_question_about_the_collection_is_asked_afresh_after_a_case_exchange():
+    directory = CaseDirectory.build({"Child Z": ["child z"], "Child Y": ["child y"]})
+    history = [
+        {"role": "user", "content": "what went wrong with the consultation for Child Z"},
+        {"role": "assistant", "content": "The consultation was anonymous."},
+    ]
+    fresh = analyse("which reviews mention over-optimism?", directory, history)
+    assert fresh.cases == [] and fresh.case_source == "none" and "consultation" not in fresh.topic_words
+    back = analyse("and what did they recommend about that?", directory, history)
+    assert back.cases == ["Child Z"] and back.case_source == "history"
+    compared = analyse("which other reviews say the same about these consultations?", directory, history)
+    assert compared.case_source == "history"  # "these" refers back
