@@ -19,7 +19,9 @@ from rag.web.sources import (
     where,
 )
 
-HOSTILE = "<script>alert(1)</script> <img src=x onerror=\"alert(2)\"> ${alert(3)} {{x}} `y` [z](javascript:alert(4))"
+HOSTILE = (
+    '<script>alert(1)</script> <img src=x onerror="alert(2)"> ${alert(3)} {{x}} `y` [z](javascript:alert(4))'
+)
 
 
 def _citation(**overrides):
@@ -78,8 +80,14 @@ def test_citation_card_shows_case_title_location_and_reading_link():
 
 def test_citation_card_of_hostile_review_is_inert():
     card = citation_card(
-        _citation(title=HOSTILE, case=HOSTILE, section=HOSTILE, text=f"x {HOSTILE} y", quote=HOSTILE,
-                  doc_id='a"><script>.md'),  # fmt: skip
+        _citation(
+            title=HOSTILE,
+            case=HOSTILE,
+            section=HOSTILE,
+            text=f"x {HOSTILE} y",
+            quote=HOSTILE,
+            doc_id='a"><script>.md',
+        ),  # fmt: skip
         "",
     )
     _no_live_markup(card)
@@ -152,7 +160,7 @@ def test_sources_panel_for_an_abstention_shows_a_notice_and_related_passages():
     related = {"doc_id": "d.md", "title": "T", "case": "Case S", "page": None, "paragraph": None,
                "section": "S", "text": HOSTILE}  # fmt: skip
     html = sources_panel({"abstained": True, "citations": [], "related": [related]}, "")
-    assert "scr-notice" in html and "scr-related" in html and "scr-card\"" not in html
+    assert "scr-notice" in html and "scr-related" in html and 'scr-card"' not in html
     _no_live_markup(html)
 
 
@@ -169,3 +177,14 @@ def test_out_of_range_offsets_mark_nothing():
     assert "<mark" not in _marked("short text", 5, 500)
     assert "<mark" not in _marked("short text", 6, 2)
     assert "<mark" not in _marked("short text", None, None)
+
+
+def test_a_card_says_on_request_why_its_sentence_was_chosen():
+    card = citation_card(
+        {**_citation(), "why": {"cosine": 0.41, "cue": 0.15, "passage_rank": 0.0, "shape": 1.0}}, ""
+    )
+    assert '<details class="scr-why"><summary>Why this sentence</summary>' in card
+    assert card.index("close in meaning") < card.index("words typical")  # biggest first
+    assert "ranked high" not in card  # a part that added nothing is not listed
+    assert "whole sentence (1 = yes): 1.00" in card
+    assert "scr-why" not in citation_card(_citation(), "")

@@ -86,8 +86,40 @@ def citation_card(citation: dict[str, Any], link_base: str) -> str:
         f'<blockquote class="scr-passage">{highlight(citation.get("text", ""), citation.get("quote", ""))}'
         f"</blockquote>"
         f'<a class="scr-context" href="{escape_text(link)}" target="_blank" rel="noopener">'
-        f"Read in context</a></article>"
+        f"Read in context</a>{why_details(citation.get('why') or {})}</article>"
     )
+
+
+# What the sentence scorer's parts are called on a card (citations[].why).
+_WHY_LABELS = {
+    "cosine": "close in meaning to the question",
+    "cosine_gap": "as close as the closest sentence",
+    "topic_words": "uses the question's words",
+    "heading_words": "its heading uses the question's words",
+    "cue": "words typical of what is asked",
+    "section_fit": "in the kind of section asked for",
+    "passage_rank": "its passage ranked high",
+    "passage_score": "its passage scored high",
+    "length": "length",
+    "position": "position in the passage",
+    "list_item": "a list item",
+    "intercept": "starting point",
+    "shape": "a whole sentence (1 = yes)",
+}
+
+
+def why_details(why: dict[str, float]) -> str:
+    """A closed disclosure listing what made the scorer choose the sentence, biggest first."""
+    if not why:
+        return ""
+    shape = why.get("shape")
+    parts = sorted(((k, v) for k, v in why.items() if k != "shape"), key=lambda kv: -abs(kv[1]))
+    rows = "".join(
+        f"<li>{escape_text(_WHY_LABELS.get(k, k))}: {v:+.2f}</li>" for k, v in parts if abs(v) >= 0.005
+    )
+    if shape is not None:
+        rows += f"<li>{escape_text(_WHY_LABELS['shape'])}: {shape:.2f}</li>"
+    return f'<details class="scr-why"><summary>Why this sentence</summary><ul>{rows}</ul></details>'
 
 
 def related_card(hit: dict[str, Any], link_base: str) -> str:
