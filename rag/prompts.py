@@ -47,6 +47,9 @@ DETAIL_NAMES = {
     "cause": "a cause of death",
     "substance": "which substance it was",
     "faith": "the family's religion or faith",
+    "duration": "how long it took or may take",
+    "rate": "figures for the country or a year",
+    "regulator": "a referral to a professional regulator",
 }
 
 # --- generative answers (rag/generate/) -------------------------------------------------

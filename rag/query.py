@@ -132,16 +132,36 @@ _EXPECTS: list[tuple[str, re.Pattern[str]]] = [
             re.I,
         ),
     ),
+    (
+        "duration",
+        re.compile(
+            r"\btimescales?\b|\bworking days\b|\bwithin how (?:many|long)\b|\bhow many (?:days|weeks)\b", re.I
+        ),
+    ),
     ("age", re.compile(r"\bhow old\b|\bage\b|\baged\b", re.I)),
     (
-        "number",
-        re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|proportion)\b|\bstatistics\b", re.I),
+        "rate",
+        re.compile(
+            r"\b(?:how many|how much|what (?:number|percentage|proportion)|figures?|rates?)\b.*"
+            r"\b(?:each|per|every|a) year\b|\bstatistics\b|\bnational(?:ly)? (?:figures|rates?)\b|"
+            r"\b(?:how many|how much)\b.*\b(?:in|across) (?:the uk|england|wales|britain|the country)\b",
+            re.I,
+        ),
+    ),
+    ("number", re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|proportion)\b", re.I)),
+    (
+        "regulator",
+        re.compile(
+            r"\b(?:gmc|nmc|hcpc|gdc|social work england|general medical council|regulator|"
+            r"fitness to practi[cs]e|struck off|professional body)\b",
+            re.I,
+        ),
     ),
     (
         "outcome",
         re.compile(
             r"\b(convicted|charged|prosecuted|sacked|dismissed|struck off)\b|"
-            r"\bwhere does .* live now\b|\b(?:iopc|regulator|misconduct)\b",
+            r"\bwhere does .* live now\b|\b(?:iopc|misconduct)\b",
             re.I,
         ),
     ),
@@ -152,7 +172,10 @@ _EXPECTS: list[tuple[str, re.Pattern[str]]] = [
     (
         "name",
         re.compile(
-            r"\bname of\b|\bnamed?\b.*\b(worker|doctor|gp|nurse|officer)\b|\bwhat was .* called\b", re.I
+            r"\bname of\b|\bnamed?\b.*\b(worker|doctor|gp|nurse|officer)\b|\bwhat was .* called\b|"
+            r"\bwho (?:was|were) the\b.*\b(?:chair|author|reviewer|manager|officer|worker|doctor|gp|"
+            r"nurse|judge|consultant|paediatrician|head ?teacher)s?\b",
+            re.I,
         ),
     ),
 ]

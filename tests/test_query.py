@@ -108,3 +108,22 @@ def test_a_question_about_the_collection_is_asked_afresh_after_a_case_exchange()
     assert back.cases == ["Child Z"] and back.case_source == "history"
     compared = analyse("which other reviews say the same about these consultations?", directory, history)
     assert compared.case_source == "history"  # "these" refers back
+
+
+@pytest.mark.parametrize(
+    "question,expects",
+    [
+        ("was the paediatrician in the Westshire case referred to the GMC?", "regulator"),
+        ("did anyone report the nurse to the NMC", "regulator"),
+        ("who was the independent chair of the review panel", "name"),
+        ("what's the statutory timescale for an initial assessment", "duration"),
+        ("within how many working days should the strategy discussion happen", "duration"),
+        ("how many children die from abuse in england each year", "rate"),
+        ("what are the national figures for infant deaths", "rate"),
+        ("how many visits did the HV make", "number"),
+        ("what happened a year later", "timeline-free"),
+    ],
+)
+def test_what_kind_of_detail_a_question_asks_for(question, expects):
+    found = analyse(question, DIRECTORY).expects
+    assert found == (None if expects == "timeline-free" else expects)

@@ -41,6 +41,7 @@ class Asked:
     query: object
     topic_vector: np.ndarray
     hits: list
+    candidates: list  # its candidate sentences with their features
 
 
 @dataclass
@@ -51,9 +52,22 @@ class Rows:
     labels: list[int]
     best_answerable: list[np.ndarray]  # per answerable question: its candidates' rows
     asked: list[Asked] = field(default_factory=list)  # the answerable questions
+    owners: list[str] = field(default_factory=list)  # the gold item of each feature row
 
     def matrix(self) -> tuple[np.ndarray, np.ndarray]:
         return np.vstack(self.features), np.array(self.labels)
+
+    def only(self, keep: set[str]) -> Rows:
+        """The rows of the gold items in `keep` (a leave-one-review-out fit collects once)."""
+        rows = [i for i, owner in enumerate(self.owners) if owner in keep]
+        asked = [a for a in self.asked if a.item.id in keep]
+        return Rows(
+            [self.features[i] for i in rows],
+            [self.labels[i] for i in rows],
+            [np.vstack([c.features for c in a.candidates]) for a in asked],
+            asked,
+            [self.owners[i] for i in rows],
+        )
 
 
 def collect(engine, items: list[GoldItem], progress: Progress | None = None) -> Rows:
@@ -73,9 +87,10 @@ def collect(engine, items: list[GoldItem], progress: Progress | None = None) -> 
         for candidate in candidates:
             rows.features.append(candidate.features)
             rows.labels.append(int(any(overlaps(candidate.unit.quote, q) for q in item.quotes)))
+            rows.owners.append(item.id)
         if item.answerable:
             rows.best_answerable.append(np.vstack([c.features for c in candidates]))
-            rows.asked.append(Asked(item, query, topic_vector, hits))
+            rows.asked.append(Asked(item, query, topic_vector, hits, candidates))
         if progress:
             progress("fit", done, len(items))
     return rows
@@ -142,7 +157,7 @@ def _answer_quality(chooser, asked: list[Asked]) -> float:
     """What `rag eval` measures of the chosen sentences, in its own terms (rag.eval.score)."""
     recalls, precisions, points = [], [], []
     for q in asked:
-        quotes = [c.unit.quote for c in chooser.draft(q.query, q.topic_vector, q.hits).chosen]
+        quotes = [c.unit.quote for c in chooser.draft(q.query, q.topic_vector, q.hits, q.candidates).chosen]
         gold, said = q.item.quotes, stems(" ".join(quotes))
         recalls.append(_share([any(overlaps(c, g) for c in quotes) for g in gold]))
         precisions.append(_share([any(overlaps(c, g) for g in gold) for c in quotes]))

@@ -31,19 +31,28 @@ def run_holdout(
     doc: str,
     engines: Engines,
     progress: Progress | None = None,
+    collected: fit.Rows | None = None,
 ) -> dict[str, Any]:
-    """Fit without `doc`'s questions, answer only those, and write the usual outputs."""
+    """Fit without `doc`'s questions, answer only those, and write the usual outputs.
+    `collected`: every gold question's training rows, when already gathered."""
     engine = _engine(settings, engines)
     if doc not in engine.search.documents:
         known = ", ".join(sorted(engine.search.documents))
         raise ValueError(f"--holdout-review {doc!r} is not an indexed document; one of: {known}")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    model = out_dir / MODEL_FILE
-    fit.train(gold_path, settings, model, holdout=doc, engines=engines)
     labels = {doc_id: d.case for doc_id, d in engine.search.documents.items()}
-    items = [item for item in load_gold(gold_path) if fit.about_review(item, doc, labels)]
+    gold = load_gold(gold_path)
+    items = [item for item in gold if fit.about_review(item, doc, labels)]
     if not items:
         raise ValueError(f"no gold question is about {doc}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model = out_dir / MODEL_FILE
+    if collected is None:
+        fit.train(gold_path, settings, model, holdout=doc, engines=engines)
+    else:
+        others = {item.id for item in fit.training_items(gold, doc, labels)}
+        info = {"gold": gold_path.name, "split": f"all but {doc}"}
+        scorer = fit.fit(collected.only(others), info, engine.extractive.chooser)
+        model.write_text(scorer.to_json() + "\n", encoding="utf-8")
     answer = settings.answer.model_copy(update={"scorer": "learned", "sentence_model": model})
     runs = evaluate(items, settings.model_copy(update={"answer": answer}), engines=engines, progress=progress)
     metrics = write_outputs(out_dir, runs, items, gold_path)
@@ -58,10 +67,11 @@ def run_all(
     """Every review held out in turn; `summary.json` has each one's overall metrics and
     their mean over reviews (each review counts once, however many questions it has)."""
     engines = Engines(warm_up=False)
+    collected = fit.collect(_engine(settings, engines), load_gold(gold_path), progress)
     per_review: dict[str, dict[str, Any]] = {}
     for doc in holdout_reviews(settings, engines):
         try:
-            metrics = run_holdout(gold_path, out_dir / doc, settings, doc, engines, progress)
+            metrics = run_holdout(gold_path, out_dir / doc, settings, doc, engines, progress, collected)
         except ValueError:
             continue  # no question about this document
         per_review[doc] = metrics["overall"]

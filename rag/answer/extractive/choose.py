@@ -26,6 +26,8 @@ from rag.settings import AnswerSettings
 from rag.text import match_stems
 from rag.types import Hit, Passage
 
+Candidates = list[Candidate] | None
+
 
 @dataclass
 class Draft:
@@ -46,10 +48,17 @@ class SentenceChooser:
         self.scorer = get_scorer(settings)
         self._vocabulary: set[str] | None = None
 
-    def draft(self, query: Query, topic_vector: np.ndarray, hits: list[Hit]) -> Draft:
-        """Choose the sentences to quote, or say why not."""
+    def draft(
+        self,
+        query: Query,
+        topic_vector: np.ndarray,
+        hits: list[Hit],
+        candidates: list[Candidate] | None = None,
+    ) -> Draft:
+        """Choose the sentences to quote, or say why not. `candidates`: the sentences of these
+        hits with their features, when already known (fitting replays choice many times)."""
         top = hits[: self.settings.passages if not query.cross_case else len(hits)]
-        scored = self._score_units(query, topic_vector, top)
+        scored = self._score_units(query, topic_vector, top, candidates)
         if not scored:
             return Draft([], prompts.ABSTAIN_WEAK_EVIDENCE, "no passages")
         best = max(c.score for c in scored)
@@ -89,8 +98,15 @@ class SentenceChooser:
 
     # --- scoring ---------------------------------------------------------------------
 
-    def _score_units(self, query: Query, topic_vector: np.ndarray, hits: list[Hit]) -> list[Chosen]:
-        candidates = self.candidates(query, topic_vector, hits)
+    def _score_units(
+        self,
+        query: Query,
+        topic_vector: np.ndarray,
+        hits: list[Hit],
+        candidates: list[Candidate] | None = None,
+    ) -> list[Chosen]:
+        if candidates is None:
+            candidates = self.candidates(query, topic_vector, hits)
         if not candidates:
             return []
         rows = np.vstack([c.features for c in candidates])

@@ -67,6 +67,25 @@ DETAILS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "number": re.compile(rf"\b\d[\d,.]*%?|\b(?:{_NUMBER_WORDS}|once|twice|several times|percent)\b", re.I),
+    # How long something takes or may take: a number of days, weeks, months, hours.
+    "duration": re.compile(
+        rf"\b(?:\d+|{_NUMBER_WORDS})\s+(?:working\s+)?(?:days?|weeks?|months?|hours?)\b|"
+        r"\bwithin (?:a|one|the same|twenty-four) (?:day|week|month|hours?)\b",
+        re.I,
+    ),
+    # How often something happens in a population: per year, a percentage, a rate per n.
+    "rate": re.compile(
+        r"\b(?:each|per|every|a) year\b|\bannually\b|\d+(?:\.\d+)?\s?%|\bper cent\b|"
+        r"\bper (?:1,?000|10,?000|100,?000)\b|\b(?:one|1) in (?:\d[\d,]*|every)\b",
+        re.I,
+    ),
+    "regulator": re.compile(
+        r"\b(?:gmc|nmc|hcpc|gdc|social work england|general medical council|nursing and midwifery council|"
+        r"health and care professions council|fitness to practi[cs]e|struck off|"
+        r"referred to (?:the|his|her|their) (?:professional )?"
+        r"(?:regulator|regulatory body|professional body))\b",
+        re.I,
+    ),
     "outcome": re.compile(
         r"\b(?:convicted|charged|acquitted|found guilty|pleaded|cautioned|dismissed|sacked|struck off|"
         r"disciplinary|misconduct|suspended|no further action|reprimand\w*|written warning)\b",
