@@ -126,8 +126,8 @@ def _wait(url: str, done, app, timeout: float = 600) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="an app already running on this machine (loopback only)")
-    parser.add_argument("--clients", type=int, default=CLIENTS, help=f"concurrent clients (default {CLIENTS})")
-    parser.add_argument("--seconds", type=float, default=SECONDS, help=f"how long to load (default {SECONDS})")
+    parser.add_argument("--clients", type=int, default=CLIENTS, help=f"clients (default {CLIENTS})")
+    parser.add_argument("--seconds", type=float, default=SECONDS, help=f"how long (default {SECONDS})")
     args = parser.parse_args(argv)
     if args.url and urlsplit(args.url).hostname not in LOOPBACK:
         parser.error("--url must be on this machine (127.0.0.1, localhost or ::1)")

@@ -14,7 +14,7 @@ from rag.settings import Settings
 
 # Modules, not their functions: tests/slow_ingest.py patches bm25.persist, files.fsync_tree
 # and generation.sweep_old here to stop an ingest at each step.
-from rag.store import bm25, chroma, files, generation, integrity
+from rag.store import bm25, chroma, files, generation, integrity, lease
 from rag.store.generation import Generation, Manifest
 from rag.store.nodes import to_node
 from rag.store.recipe import recipe_dir, write_recipe
@@ -56,7 +56,8 @@ class Builder:
 
     def _copy_files_of(self, base: Generation) -> None:
         """Start from `base`: its Chroma files (embedded), passages and documents."""
-        chroma.release_chroma(base.chroma_path)
+        if not lease.held_here(base.path):  # an engine of this process reads it: leave it open
+            chroma.release_chroma(base.chroma_path)
         if not self._http:
             shutil.copytree(base.chroma_path, self.path / "chroma")
         for passage in base.passages():

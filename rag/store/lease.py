@@ -47,6 +47,12 @@ class Lease:
             chroma.release_chroma(self.path)
 
 
+def held_here(path: Path) -> bool:
+    """Whether a reader in this process holds the generation at `path`."""
+    with _held_lock:
+        return _held[str(Path(path).resolve())] > 0
+
+
 def _lock_shared(ready: Path) -> int:
     try:
         fd = os.open(ready, os.O_RDONLY)
