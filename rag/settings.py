@@ -225,8 +225,9 @@ class ServeSettings(_Section):
         5,
         ge=1,
         description="password mode: failed sign-ins allowed per client address and per user name "
-        "before each further attempt must wait (429), the wait doubling from 1 s.",
+        "before each further attempt must wait (429 with Retry-After), the wait doubling each time.",
     )
+    sign_in_wait_s: float = Field(1.0, gt=0, description="password mode: the first such wait.")
     sign_in_wait_max_s: float = Field(
         900.0, gt=0, description="password mode: longest wait imposed after failed sign-ins."
     )

@@ -95,7 +95,7 @@ class AuthMiddleware:
         self.users = load_users(serve) if self.mode == "password" else {}
         self._verified: dict[bytes, str] = {}
         self._salt = secrets.token_bytes(16)
-        self.throttle = SignInThrottle(serve.sign_in_failures, serve.sign_in_wait_max_s)
+        self.throttle = SignInThrottle(serve.sign_in_failures, serve.sign_in_wait_s, serve.sign_in_wait_max_s)
         self._checking = anyio.CapacityLimiter(2)  # scrypt checks at once: cores stay for answers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -1,9 +1,10 @@
 """Failed sign-ins slow the guesser, not everyone else.
 
 After `serve.sign_in_failures` failed password sign-ins from one client address, or for one
-user name, each further attempt from that address or for that name must wait: 1 s, then 2, 4,
-... up to `serve.sign_in_wait_max_s`, answered 429 with Retry-After and without checking the
-password (so guessing costs the server nothing). A correct password clears both; a key with
+user name, each further attempt from that address or for that name must wait:
+`serve.sign_in_wait_s` (1 s), then twice that, four times ... up to `serve.sign_in_wait_max_s`,
+answered 429 with Retry-After and without checking the password (so guessing costs the
+server nothing). A correct password clears both; a key with
 no failure for a while is forgotten. Held in memory, per app process.
 """
 
@@ -27,8 +28,11 @@ class _Failures:
 class SignInThrottle:
     """Counts failed sign-ins per key ('addr:...', 'user:...') and says how long to wait."""
 
-    def __init__(self, free: int, max_wait: float, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, free: int, first_wait: float, max_wait: float, clock: Callable[[], float] = time.monotonic
+    ):
         self.free = free
+        self.first_wait = first_wait
         self.max_wait = max_wait
         self.forget_after = max(60.0, 2 * max_wait)  # quiet this long: the failures are forgotten
         self._clock = clock
@@ -50,7 +54,8 @@ class SignInThrottle:
                 record.count += 1
                 record.last = now
                 if record.count >= self.free:
-                    record.until = now + min(self.max_wait, 2.0 ** (record.count - self.free))
+                    wait = self.first_wait * 2.0 ** (record.count - self.free)
+                    record.until = now + min(self.max_wait, wait)
             self._trim()
 
     def succeeded(self, keys: list[str]) -> None:
