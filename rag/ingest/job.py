@@ -7,6 +7,7 @@ fails to load keeps its previously indexed version, so bad input never loses dat
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import time
@@ -152,7 +153,8 @@ def _unreadable(
     if isinstance(exc, LoadError):
         row = FileReport(rel, exc.status, 0, 0, exc.reason)
     else:
-        reason = f"cannot read the file ({exc.strerror}): check permissions"
+        what = "check permissions" if exc.errno in (errno.EACCES, errno.EPERM) else "check the disk"
+        reason = f"cannot read the file ({exc.strerror or exc}): {what}"
         row = FileReport(rel, FileStatus.BROKEN, 0, 0, reason)
     _keep_previous(rel, row, old, manifest)
     return row
