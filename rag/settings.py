@@ -94,6 +94,9 @@ class AnswerSettings(_Section):
     sentence_model: Path | None = Field(
         None, description="learned: a model file of `rag train` (default: the packaged one)."
     )
+    max_question_chars: int = Field(
+        2000, ge=1, description="Longest question read; every door refuses longer ones (REST, chat, CLI)."
+    )
     passages: int = Field(6, ge=1, description="Top passages whose sentences may be quoted.")
     max_sentences: int = Field(5, ge=1, description="Most sentences (citations) in an answer.")
     max_words: int = Field(140, ge=20, description="Word budget of an extractive answer.")
@@ -225,6 +228,25 @@ class ServeSettings(_Section):
     )
     feedback_file: Path = Field(
         Path("feedback/feedback.jsonl"), description="Where thumbs up/down and comments are appended."
+    )
+    max_request_bytes: int = Field(
+        1_000_000, ge=1024, description="Largest request body accepted (413 beyond; uploads are off)."
+    )
+    sign_in_failures: int = Field(
+        5,
+        ge=1,
+        description="password mode: failed sign-ins allowed per client address and per user name "
+        "before each further attempt must wait (429 with Retry-After), the wait doubling each time.",
+    )
+    sign_in_wait_s: float = Field(1.0, gt=0, description="password mode: the first such wait.")
+    sign_in_wait_max_s: float = Field(
+        900.0, gt=0, description="password mode: longest wait imposed after failed sign-ins."
+    )
+    index_check_s: float = Field(
+        5.0,
+        ge=0,
+        description="Seconds between checks for a new index generation, so an idle app moves to "
+        "it (and lets the old one go) before the next question; 0 checks only on requests.",
     )
 
 

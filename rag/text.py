@@ -1,4 +1,5 @@
-"""Sentence and word helpers shared by the chunker and the answerer."""
+"""Sentence and word helpers shared by the chunker and the answerer, and what makes a
+question readable at all."""
 
 from __future__ import annotations
 
@@ -245,3 +246,15 @@ CITATION_MARKER = re.compile(r"\[(\d+)\]")
 def strip_markers(text: str) -> str:
     """Text without its [n] citation markers (and the space before each)."""
     return re.sub(r"\s*\[\d+\]", "", text)
+
+
+def question_problem(question: str, limit: int) -> str:
+    """Why every door (REST, chat, CLI) refuses a question: longer than `limit` characters, or
+    holding a lone surrogate that no answer could be encoded with; "" when it can be read."""
+    if len(question) > limit:
+        return f"the question is {len(question):,} characters long; at most {limit:,} are read: shorten it"
+    try:
+        question.encode("utf-8")
+    except UnicodeEncodeError:
+        return "the question holds characters that are not text (a lone surrogate): type it again"
+    return ""

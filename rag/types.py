@@ -197,9 +197,13 @@ class IngestReport:
     passages: int = 0
     changed: bool = False
     seconds: float = 0.0
+    error: str = ""  # why the index could not be written (disk full, I/O error); "" when it was
 
     @property
     def exit_code(self) -> int:
+        """0 all read; 1 some files failed, the rest indexed; 3 the index could not be written."""
+        if self.error:
+            return 3
         return 1 if any(f.status.failed for f in self.files) else 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -211,6 +215,7 @@ class IngestReport:
             "passages": self.passages,
             "changed": self.changed,
             "seconds": round(self.seconds, 3),
+            "error": self.error,
             "exit_code": self.exit_code,
         }
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from rag.ingest import ingest
@@ -40,8 +41,25 @@ def _linger(marker: str, module, name: str) -> None:
     setattr(module, name, wrapper)
 
 
+def _linger_before_rename(names: set[str]) -> None:
+    """Announce NAME-TMP (e.g. CURRENT-TMP) once the temp file of an atomic write of one of
+    `names` is written and before it is renamed over the target."""
+    original = files._atomic_open  # AttributeError if it moved
+
+    @contextmanager
+    def wrapper(path):
+        with original(path) as handle:
+            yield handle
+            if path.name in names:
+                handle.flush()
+                _announce(f"{path.name.upper()}-TMP")
+
+    files._atomic_open = wrapper
+
+
 def main() -> None:
     corpus, index = Path(sys.argv[1]), Path(sys.argv[2])
+    _linger_before_rename({"recipe.json", "CURRENT"})
     _linger("BM25", bm25, "persist")
     _linger("FSYNC", files, "fsync_tree")
     _linger("SWEEP", generation, "sweep_old")

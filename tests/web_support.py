@@ -133,6 +133,7 @@ http {{
     server {{
         listen 127.0.0.1:{port};
         server_name localhost;
+        {server_extra}
         include {location};
     }}
 }}
@@ -140,16 +141,23 @@ http {{
 
 
 @contextmanager
-def nginx_in_front(app_base: str, prefix: Path) -> Iterator[str]:
-    """nginx on a free loopback port proxying /scr/ to the app with deploy/scr-location.conf;
-    yields the public URL of the app ('http://127.0.0.1:PORT/scr/')."""
+def nginx_in_front(
+    app_base: str, prefix: Path, location: str | None = None, server_extra: str = ""
+) -> Iterator[str]:
+    """nginx on a free loopback port proxying /scr/ to the app with deploy/scr-location.conf
+    (or the `location` text given instead, and `server_extra` in the server block); yields
+    the public URL of the app ('http://127.0.0.1:PORT/scr/')."""
     import subprocess
 
     (prefix / "tmp").mkdir(parents=True, exist_ok=True)
     port = _free_port()
+    included = DEPLOY / "scr-location.conf"
+    if location is not None:
+        included = prefix / "scr-location.conf"
+        included.write_text(location, encoding="utf-8")
     conf = prefix / "nginx.conf"
     conf.write_text(_NGINX_CONF.format(prefix=prefix, app_port=app_base.rsplit(":", 1)[1], port=port,
-                                       location=DEPLOY / "scr-location.conf"))  # fmt: skip
+                                       location=included, server_extra=server_extra))  # fmt: skip
     command = [NGINX, "-p", str(prefix), "-c", str(conf)]
     process = subprocess.Popen(command, stderr=subprocess.PIPE)
     try:

@@ -59,10 +59,13 @@ class Engine:
         )
         # The extractive answerer, or a generative one that falls back to it.
         self.answerer: Answerer = load_generative(settings, self.extractive, self.evidence) or self.extractive
+        self.warmed = threading.Event()  # set once answers run at full speed
         if warm_up and len(search.passages) <= settings.answer.warm_up_passages:
             # Embed every sentence in the background so later questions need not; a question
             # asked meanwhile embeds just the sentences of the passages it retrieved.
             threading.Thread(target=self._warm_up, name="sentence-warm-up", daemon=True).start()
+        else:
+            self.warmed.set()
 
     def _speller(self) -> Speller:
         """Corrects towards the collection's words; glossary forms and review names are
@@ -72,9 +75,12 @@ class Engine:
         return Speller(self.search.vocabulary(), names, shorthand, self.glossary.spellings)
 
     def _warm_up(self) -> None:
-        passages = list(self.search.passages.values())
-        for start in range(0, len(passages), 64):
-            self.sentences.prepare(passages[start : start + 64])
+        try:
+            passages = list(self.search.passages.values())
+            for start in range(0, len(passages), 64):
+                self.sentences.prepare(passages[start : start + 64])
+        finally:
+            self.warmed.set()
 
     @classmethod
     def load(cls, settings: Settings, embedder: Embedder | None = None, warm_up: bool = True) -> Engine:

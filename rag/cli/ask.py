@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from rag.cli.common import EXIT_OK, UsageError, add_paths, settings_from, stdout_console
+from rag.cli.common import EXIT_OK, IndexProblem, UsageError, add_paths, settings_from, stdout_console
 
 
 def register(commands) -> None:
@@ -23,13 +23,19 @@ def register(commands) -> None:
 
 def _run_ask(args: argparse.Namespace) -> int:
     from rag.answer.holder import get_engine
-    from rag.store import IndexMissing
+    from rag.store import IndexBroken, IndexMissing
+    from rag.text import question_problem
 
     settings = settings_from(args)
+    problem = question_problem(args.question, settings.answer.max_question_chars)
+    if problem:  # the limit of every door, before any model is loaded
+        raise UsageError(problem)
     history = _read_history(args.history) if args.history else None
     try:
         engine = get_engine(settings, warm_up=False)  # one question: embed only what it needs
         answer = engine.answer(args.question, history=history, case=args.case)
+    except IndexBroken as exc:
+        raise IndexProblem(str(exc)) from exc
     except (IndexMissing, ValueError) as exc:
         raise UsageError(str(exc)) from exc
     if args.json:

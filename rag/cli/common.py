@@ -1,7 +1,8 @@
 """What every `rag` command shares: exit codes, usage errors, path options, settings, progress.
 
 Exit codes: 0 success; 1 the job ran but some input failed (reported, the rest done);
-2 usage errors (bad options, missing folders, malformed catalog).
+2 usage errors (bad options, missing folders, malformed catalog); 3 the index could not be
+read or written (a damaged index, a full disk, an I/O error).
 """
 
 from __future__ import annotations
@@ -15,11 +16,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from rag.settings import Settings, load_settings
 
-EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_INDEX = 0, 1, 2, 3
 
 
 class UsageError(Exception):
     """Bad input that the user must fix; printed without a traceback, exit 2."""
+
+
+class IndexProblem(Exception):
+    """The index cannot be read or written; printed without a traceback, exit 3."""
 
 
 def add_paths(parser: argparse.ArgumentParser) -> None:

@@ -8,7 +8,7 @@ import json
 from rich.console import Console
 from rich.table import Table
 
-from rag.cli.common import UsageError, add_paths, progress, settings_from, stdout_console
+from rag.cli.common import IndexProblem, UsageError, add_paths, progress, settings_from, stdout_console
 
 _STATUS_STYLE = {"ok": "green", "skipped_unchanged": "dim"}
 
@@ -31,7 +31,7 @@ def register(commands) -> None:
 def run_ingest(args: argparse.Namespace) -> int:
     from rag.ingest import CorpusError, ingest
     from rag.ingest.catalog import CatalogError
-    from rag.store import IngestLocked
+    from rag.store import IndexBroken, IndexWriteError, IngestLocked
 
     settings = settings_from(args)
     passwords = _parse_passwords(args.password)
@@ -41,6 +41,10 @@ def run_ingest(args: argparse.Namespace) -> int:
             report = ingest(settings, rebuild=args.rebuild, passwords=passwords, progress=update)
     except (CorpusError, CatalogError, IngestLocked) as exc:
         raise UsageError(str(exc)) from exc
+    except IndexBroken as exc:
+        raise IndexProblem(str(exc)) from exc
+    except IndexWriteError as exc:  # the rows are still worth reading: what was read, what failed
+        report = exc.report
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:
@@ -69,6 +73,9 @@ def _print_ingest_table(report) -> None:
         table.add_row(row.file, f"[{style}]{row.status.value}[/]", str(row.pages), str(row.passages), note)
     console.print(table)
     failed = sum(1 for f in report.files if f.status.failed)
+    if report.error:
+        console.print(f"[bold red]{report.error}[/]", highlight=False)
+        return
     what = "index updated" if report.changed else "nothing changed; index left as it was"
     console.print(
         f"{what}: {report.documents} documents, {report.passages} passages "

@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from rag.cli import ask, bench, catalog, eval, ingest, serve, train
-from rag.cli.common import EXIT_USAGE, UsageError
+from rag.cli.common import EXIT_INDEX, EXIT_USAGE, IndexProblem, UsageError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,6 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"rag {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except IndexProblem as exc:
+        print(f"rag {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_INDEX
 
 
 def _parser() -> argparse.ArgumentParser:

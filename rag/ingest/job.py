@@ -7,6 +7,7 @@ fails to load keeps its previously indexed version, so bad input never loses dat
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import time
@@ -20,11 +21,13 @@ from rag import store
 from rag.embed import Embedder, get_embedder, passage_embedding_text
 from rag.ingest.catalog import Catalog, load_catalog
 from rag.ingest.chunk import chunk_document
-from rag.ingest.load import SUPPORTED_SUFFIXES, LoadError, load_file
+from rag.ingest.load import SUPPORTED_SUFFIXES, LoadError, load_file, read_regular
+from rag.ingest.scan import CorpusScan, scan, scan_corpus
 from rag.settings import Settings
 from rag.types import DocumentInfo, FileReport, FileStatus, IngestReport, LoadedDocument, Passage
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+__all__ = ["CorpusError", "ingest", "scan_corpus"]
 
 
 class CorpusError(ValueError):
@@ -53,41 +56,30 @@ def ingest(
     if not corpus.is_dir():
         raise CorpusError(f"corpus folder {corpus} does not exist: create it or pass --corpus DIR")
     catalog = load_catalog(settings.catalog_path)
-    files = scan_corpus(corpus, settings.catalog_file)
+    found = scan(corpus, settings.catalog_file)
     with store.ingest_lock(settings):
         store.sweep_unfinished(settings)
         base = None if rebuild else store.current_or_none(settings)
+        if base is not None:
+            base.verify()  # never build on (or report as current) a damaged generation
         previous = base.manifest if base else store.Manifest()
         report = IngestReport(recipe_id=store.recipe_id(settings))
         loaded, manifest = _load_changed(
-            files, catalog, previous, settings, passwords or {}, report, progress
+            found.files, catalog, previous, settings, passwords or {}, report, progress
         )
-        removed = [rel for rel in previous.files if rel not in files]
+        _refuse(found, previous, manifest, report)
+        removed = [rel for rel in previous.files if rel not in found.files and rel not in manifest.files]
         if base is not None and not loaded and not removed:
             generation = base
         else:
             vectors = _embed(loaded, settings, embedder, progress)
-            generation = _build(settings, base, rebuild, loaded, vectors, removed, previous, manifest)
+            generation = _build(settings, base, rebuild, loaded, vectors, removed, previous, manifest, report)
             report.changed = True
     report.index_path = str(generation.path)
     report.documents = sum(1 for r in manifest.files.values() if r.passages)
     report.passages = sum(r.passages for r in manifest.files.values())
     report.seconds = time.perf_counter() - started
     return report
-
-
-def scan_corpus(corpus: Path, catalog_file: str) -> dict[str, Path]:
-    """Relative path -> file for every candidate document; hidden files, `_` folders, the
-    catalog and README files (which describe the collection) skipped."""
-    found: dict[str, Path] = {}
-    for path in sorted(corpus.rglob("*")):
-        rel = path.relative_to(corpus).as_posix()
-        if not path.is_file() or rel == catalog_file or path.stem.lower() == "readme":
-            continue
-        if any(part.startswith((".", "_")) for part in Path(rel).parts):
-            continue
-        found[rel] = path
-    return found
 
 
 def _load_changed(
@@ -102,7 +94,12 @@ def _load_changed(
     manifest = store.Manifest()
     loaded: list[_Loaded] = []
     for i, (rel, path) in enumerate(files.items()):
-        fingerprint = _fingerprint(path, catalog, rel)
+        try:
+            data = read_regular(path)
+        except (LoadError, OSError) as exc:
+            report.files.append(_unreadable(rel, exc, previous.files.get(rel), manifest))
+            continue
+        fingerprint = _fingerprint(data, catalog, rel)
         old = previous.files.get(rel)
         if old is not None and old.fingerprint == fingerprint and old.status == FileStatus.OK:
             manifest.files[rel] = old
@@ -117,7 +114,7 @@ def _load_changed(
                 )
             )
         else:
-            item, row = _load_one(rel, path, fingerprint, catalog, settings, passwords.get(rel))
+            item, row = _load_one(rel, path, data, fingerprint, catalog, settings, passwords.get(rel))
             report.files.append(row)
             if item is not None:
                 loaded.append(item)
@@ -140,26 +137,49 @@ def _load_changed(
     return loaded, manifest
 
 
+def _refuse(
+    found: CorpusScan, previous: store.Manifest, manifest: store.Manifest, report: IngestReport
+) -> None:
+    """A row for every entry that is not read (links, FIFOs, folders named like documents)."""
+    for rel, reason in found.refused.items():
+        row = FileReport(rel, FileStatus.UNSUPPORTED, 0, 0, reason)
+        _keep_previous(rel, row, previous.files.get(rel), manifest)
+        report.files.append(row)
+
+
+def _unreadable(
+    rel: str, exc: LoadError | OSError, old: store.FileRecord | None, manifest: store.Manifest
+) -> FileReport:
+    if isinstance(exc, LoadError):
+        row = FileReport(rel, exc.status, 0, 0, exc.reason)
+    else:
+        what = "check permissions" if exc.errno in (errno.EACCES, errno.EPERM) else "check the disk"
+        reason = f"cannot read the file ({exc.strerror or exc}): {what}"
+        row = FileReport(rel, FileStatus.BROKEN, 0, 0, reason)
+    _keep_previous(rel, row, old, manifest)
+    return row
+
+
+def _keep_previous(rel: str, row: FileReport, old: store.FileRecord | None, manifest: store.Manifest) -> None:
+    """A file that was indexed and can no longer be read keeps its indexed version."""
+    if old is not None and old.status == FileStatus.OK:
+        manifest.files[rel] = old
+        row.reason += "; the previously indexed version is kept"
+
+
 def _load_one(
     rel: str,
     path: Path,
+    data: bytes,
     fingerprint: str,
     catalog: Catalog,
     settings: Settings,
     password: str | None,
 ) -> tuple[_Loaded | None, FileReport]:
     try:
-        document = load_file(path, rel, password or catalog.password_for(rel))
+        document = load_file(path, rel, password or catalog.password_for(rel), data=data)
     except LoadError as exc:
         return None, FileReport(rel, exc.status, exc.pages, 0, exc.reason)
-    except OSError as exc:
-        return None, FileReport(
-            rel,
-            FileStatus.BROKEN,
-            0,
-            0,
-            f"cannot read the file ({exc.strerror}): check permissions",
-        )
     title_page = document.pages[0].text if document.kind == "pdf" and document.pages else None
     info = catalog.describe(rel, document.text, title_page)
     passages = chunk_document(document, info, settings.chunk)
@@ -183,11 +203,8 @@ def _case_note(info: DocumentInfo) -> str:
     return f"{guessed} guessed from the text" if guessed else ""
 
 
-def _fingerprint(path: Path, catalog: Catalog, rel: str) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+def _fingerprint(data: bytes, catalog: Catalog, rel: str) -> str:
+    digest = hashlib.sha256(data)
     entry = catalog.entries.get(rel)
     digest.update(json.dumps(entry.model_dump() if entry else None, sort_keys=True, default=str).encode())
     return digest.hexdigest()
@@ -227,18 +244,28 @@ def _build(
     removed: list[str],
     previous: store.Manifest,
     manifest: store.Manifest,
+    report: IngestReport,
 ) -> store.Generation:
-    builder = store.Builder(settings, base, rebuild)
+    """Write the new generation; a full disk or an I/O error becomes IndexWriteError, carrying
+    the report, with the previous generation untouched and the half-built one removed."""
     try:
-        for rel in removed:
-            if previous.files[rel].doc_id:
-                builder.remove_document(previous.files[rel].doc_id)
-        for item, item_vectors in zip(loaded, vectors, strict=True):
-            builder.add_document(_document_row(item), item.passages, item_vectors)
-        return builder.commit(manifest)
-    except BaseException:
-        builder.abandon()
-        raise
+        builder = store.Builder(settings, base, rebuild)
+        try:
+            for rel in removed:
+                if previous.files[rel].doc_id:
+                    builder.remove_document(previous.files[rel].doc_id)
+            for item, item_vectors in zip(loaded, vectors, strict=True):
+                builder.add_document(_document_row(item), item.passages, item_vectors)
+            return builder.commit(manifest)
+        except BaseException:
+            builder.abandon()
+            raise
+    except Exception as exc:
+        reason = store.write_failure(exc)
+        if reason is None:
+            raise
+        report.error = f"the index was not updated: {reason}; the previous index is unchanged"
+        raise store.IndexWriteError(report.error, report) from exc
 
 
 def _document_row(item: _Loaded) -> dict:

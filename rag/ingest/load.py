@@ -6,7 +6,12 @@ person can act on; ingestion records it and carries on with the other files.
 
 from __future__ import annotations
 
+import codecs
+import errno
+import io
 import logging
+import os
+import stat
 from pathlib import Path
 
 from rag.ingest import clean
@@ -34,27 +39,47 @@ class LoadError(Exception):
         self.pages = pages
 
 
-def load_file(path: Path, rel_path: str, password: str | None = None) -> LoadedDocument:
-    """Read one corpus file into cleaned pages, or raise LoadError."""
+def load_file(
+    path: Path, rel_path: str, password: str | None = None, data: bytes | None = None
+) -> LoadedDocument:
+    """Read one corpus file (or its bytes `data`, already read) into cleaned pages, or raise
+    LoadError."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(
             FileStatus.UNSUPPORTED,
             f"'{suffix or 'no extension'}' files are not read: convert to PDF, .txt or .md",
         )
-    if path.stat().st_size == 0:
+    data = read_regular(path) if data is None else data
+    if not data:
         raise LoadError(FileStatus.EMPTY, "file is empty (0 bytes): re-export or re-download it")
     if suffix in PDF_SUFFIXES:
-        pages = _read_pdf(path, password)
+        pages = _read_pdf(data, password)
         kind = "pdf"
     else:
         kind = "markdown" if suffix in MARKDOWN_SUFFIXES else "text"
-        pages = _read_text_pages(path, markdown=kind == "markdown")
+        pages = _read_text_pages(data, markdown=kind == "markdown")
     document = _assemble(rel_path, kind, pages)
     if not any(ch.isalpha() for ch in document.text):
         status = FileStatus.NO_TEXT if kind == "pdf" else FileStatus.EMPTY
         raise LoadError(status, "no text in the file", pages=len(pages))
     return document
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of `path` if it is a regular file and not a symbolic link, checked on the
+    open descriptor, so a file swapped for a link or a FIFO after the scan is still refused
+    (and a FIFO never blocks the ingest)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise LoadError(FileStatus.UNSUPPORTED, "symbolic link: not followed") from exc
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise LoadError(FileStatus.UNSUPPORTED, "not a regular file: only files are read")
+        return handle.read()
 
 
 def _assemble(rel_path: str, kind: str, page_texts: list[tuple[int | None, str]]) -> LoadedDocument:
@@ -69,10 +94,7 @@ def _assemble(rel_path: str, kind: str, page_texts: list[tuple[int | None, str]]
 # --- text and markdown -------------------------------------------------------------
 
 
-def _read_text_pages(path: Path, markdown: bool) -> list[tuple[int | None, str]]:
-    raw = path.read_bytes()
-    if b"\x00" in raw[:4096]:
-        raise LoadError(FileStatus.BROKEN, "binary content in a text file: check the file type")
+def _read_text_pages(raw: bytes, markdown: bool) -> list[tuple[int | None, str]]:
     text = _decode(raw)
     chunks = text.split("\f")
     numbered = len(chunks) > 1  # form feeds mark the pages of text exported from a PDF
@@ -88,7 +110,30 @@ def _read_text_pages(path: Path, markdown: bool) -> list[tuple[int | None, str]]
     return pages
 
 
+# Longest first: the UTF-32 little-endian mark begins with the UTF-16 one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def _decode(raw: bytes) -> str:
+    """Text in UTF-8 (with or without a BOM), UTF-16 or UTF-32 with a BOM, or Windows-1252."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(encoding)  # the codec reads the BOM and drops it
+            except UnicodeDecodeError as exc:
+                reason = f"starts as {encoding.upper()} text but is not ({exc.reason}): save it as UTF-8"
+                raise LoadError(FileStatus.BROKEN, reason) from exc
+    if b"\x00" in raw[:4096]:
+        raise LoadError(
+            FileStatus.BROKEN,
+            "binary content in a text file: check the file type (UTF-16 or UTF-32 text needs a "
+            "byte-order mark; or save it as UTF-8)",
+        )
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return raw.decode(encoding)
@@ -100,16 +145,15 @@ def _decode(raw: bytes) -> str:
 # --- PDF ---------------------------------------------------------------------------
 
 
-def _read_pdf(path: Path, password: str | None) -> list[tuple[int | None, str]]:
-    with path.open("rb") as handle:
-        head = handle.read(1024)
+def _read_pdf(data: bytes, password: str | None) -> list[tuple[int | None, str]]:
+    head = data[:1024]
     if b"%PDF-" not in head:
         start = head[:8].decode("latin-1", "replace").strip()
         raise LoadError(
             FileStatus.BROKEN,
             f"not a PDF (starts with {start!r}): probably a failed download; fetch it again",
         )
-    reader = _open_pdf(path, password)
+    reader = _open_pdf(data, password)
     try:
         raw_pages = [_page_text(page) for page in reader.pages]
     except Exception as exc:  # pypdf raises many types for damaged page trees
@@ -125,12 +169,12 @@ def _read_pdf(path: Path, password: str | None) -> list[tuple[int | None, str]]:
     return [(i, clean.tidy_whitespace(t)) for i, t in enumerate(cleaned, start=1)]
 
 
-def _open_pdf(path: Path, password: str | None):  # -> pypdf.PdfReader
+def _open_pdf(data: bytes, password: str | None):  # -> pypdf.PdfReader
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
 
     try:
-        reader = PdfReader(path, strict=False)
+        reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             _decrypt(reader, password)
         return reader

@@ -5,6 +5,7 @@ names and spread across cases for questions that compare reviews."""
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,16 +38,17 @@ class SearchIndex:
 
     @classmethod
     def load(cls, generation: store.Generation, embedder: Embedder) -> SearchIndex:
-        from llama_index.core import VectorStoreIndex
-        from llama_index.retrievers.bm25 import BM25Retriever
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
-        passages = {p.id: p for p in generation.passages()}
-        vector_store = ChromaVectorStore(chroma_collection=generation.collection())
-        vector_index = VectorStoreIndex.from_vector_store(vector_store, embed_model=EmbedderAdapter(embedder))
-        bm25 = BM25Retriever.from_persist_dir(str(generation.bm25_path)) if passages else None
-        documents = {doc_id: Document.from_dict(d) for doc_id, d in generation.documents().items()}
-        return cls(generation, embedder, passages, documents, vector_index, bm25)
+        """The generation's passages, vectors and BM25 index, once its files check out. The
+        generation is held (never swept) for as long as the SearchIndex lives."""
+        lease = generation.hold()
+        try:
+            generation.verify()
+            search = cls(generation, embedder, *_read(generation, embedder))
+        except BaseException:
+            lease.release()
+            raise
+        weakref.finalize(search, lease.release)
+        return search
 
     def vocabulary(self) -> dict[str, int]:
         """The collection's words and counts, as stored with the generation."""
@@ -78,6 +80,24 @@ class SearchIndex:
                 self._bm25_by_cases[cases] = retriever
         retriever.similarity_top_k = min(top_k, len(self.passages))
         return retriever
+
+
+def _read(generation: store.Generation, embedder: Embedder) -> tuple:
+    from llama_index.core import VectorStoreIndex
+    from llama_index.retrievers.bm25 import BM25Retriever
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    try:
+        passages = {p.id: p for p in generation.passages()}
+        bm25 = BM25Retriever.from_persist_dir(str(generation.bm25_path)) if passages else None
+        documents = {doc_id: Document.from_dict(d) for doc_id, d in generation.documents().items()}
+    except (OSError, ValueError, EOFError, KeyError, TypeError) as exc:  # what damaged files raise
+        raise store.IndexBroken(
+            f"index generation {generation.path} cannot be read ({exc}): run `rag ingest --rebuild`"
+        ) from exc
+    vector_store = ChromaVectorStore(chroma_collection=generation.collection())
+    vector_index = VectorStoreIndex.from_vector_store(vector_store, embed_model=EmbedderAdapter(embedder))
+    return passages, documents, vector_index, bm25
 
 
 class HybridRetriever(BaseRetriever):

@@ -13,7 +13,13 @@ vectors so unchanged files are not embedded again), writes READY last and then
 switches CURRENT with an atomic rename. A process killed at any moment leaves
 CURRENT pointing at a complete generation; half-built ones are swept next time.
 
+Every generation's manifest records its passage and vector counts and the checksums of its
+files; a generation is verified before it is served or built upon, and a damaged one is
+refused with `rag ingest --rebuild` named. Readers hold the generation they serve (a shared
+lock), and the sweep never deletes a held generation.
+
 Modules: `recipe` (the index's identity), `generation` (manifest, CURRENT, sweeping),
+`integrity` (counts and checksums), `lease` (readers' holds), `errors`,
 `chroma` (clients and collections), `bm25`, `nodes` (passages as llama-index nodes),
 `files` (atomic writes, JSON lines) and `builder` (writing a new generation).
 """
@@ -28,10 +34,10 @@ from rag.store.chroma import (
     open_collection,
     release_chroma,
 )
+from rag.store.errors import IndexBroken, IndexMissing, IndexWriteError, write_failure
 from rag.store.generation import (
     FileRecord,
     Generation,
-    IndexMissing,
     Manifest,
     current_or_none,
     open_current,
@@ -46,7 +52,9 @@ __all__ = [
     "Builder",
     "FileRecord",
     "Generation",
+    "IndexBroken",
     "IndexMissing",
+    "IndexWriteError",
     "IngestLocked",
     "Manifest",
     "chroma_client",
@@ -63,4 +71,5 @@ __all__ = [
     "release_chroma",
     "sweep_unfinished",
     "to_node",
+    "write_failure",
 ]

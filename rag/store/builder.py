@@ -16,7 +16,7 @@ from rag.spell import VOCABULARY_FILE, collection_vocabulary
 
 # Modules, not their functions: tests/slow_ingest.py patches bm25.persist, files.fsync_tree
 # and generation.sweep_old here to stop an ingest at each step.
-from rag.store import bm25, chroma, files, generation
+from rag.store import bm25, chroma, files, generation, integrity, lease
 from rag.store.generation import Generation, Manifest
 from rag.store.nodes import to_node
 from rag.store.recipe import recipe_dir, write_recipe
@@ -38,11 +38,17 @@ class Builder:
         self._passages: dict[str, list[Passage]] = {}
         self._documents: dict[str, dict[str, Any]] = {}
         self._pending: list = []  # nodes not yet written to Chroma, fewer than ADD_BATCH
-        start_from = base if base is not None and not rebuild else None
+        try:
+            self._start(base if base is not None and not rebuild else None)
+        except BaseException:  # a full disk while copying, say: leave nothing half-built
+            self.abandon()
+            raise
+
+    def _start(self, start_from: Generation | None) -> None:
         if start_from is not None:
             self._copy_files_of(start_from)
-        name = chroma.collection_name(settings, self.path)
-        self._collection = chroma.open_collection(self.path / "chroma", name, settings.index)
+        name = chroma.collection_name(self.settings, self.path)
+        self._collection = chroma.open_collection(self.path / "chroma", name, self.settings.index)
         if start_from is not None and self._http:
             chroma.copy_collection(start_from.collection(), self._collection)
 
@@ -52,7 +58,8 @@ class Builder:
 
     def _copy_files_of(self, base: Generation) -> None:
         """Start from `base`: its Chroma files (embedded), passages and documents."""
-        chroma.release_chroma(base.chroma_path)
+        if not lease.held_here(base.path):  # an engine of this process reads it: leave it open
+            chroma.release_chroma(base.chroma_path)
         if not self._http:
             shutil.copytree(base.chroma_path, self.path / "chroma")
         for passage in base.passages():
@@ -94,6 +101,7 @@ class Builder:
             bm25.persist(all_passages, self.path / "bm25")
         vocabulary = collection_vocabulary(f"{p.section}\n{p.text}" for p in all_passages)
         files.atomic_write_text(self.path / VOCABULARY_FILE, json.dumps(vocabulary, ensure_ascii=False))
+        manifest.integrity = integrity.record(self.path, len(all_passages), self._collection.count())
         files.atomic_write_text(self.path / "manifest.json", manifest.to_json())
         write_recipe(self.settings)
         chroma.release_chroma(self.path)

@@ -1,7 +1,10 @@
 """Generations of an index: the manifest, opening the live one, switching CURRENT, sweeping.
 
 A generation is complete once it holds READY; CURRENT names the one readers use, and is
-only ever pointed at a complete generation, by an atomic rename.
+only ever pointed at a complete generation, by an atomic rename. The live generation is the
+one CURRENT names: a finished generation CURRENT never named (an ingest killed between READY
+and the switch) is swept like a half-built one, and a generation a reader holds is never
+swept at all.
 """
 
 from __future__ import annotations
@@ -16,14 +19,12 @@ from typing import Any
 
 from rag.settings import Settings
 from rag.spell import VOCABULARY_FILE
-from rag.store import chroma
+from rag.store import chroma, integrity
+from rag.store.errors import IndexBroken, IndexMissing
 from rag.store.files import atomic_write_text, read_jsonl
+from rag.store.lease import Lease, unheld
 from rag.store.recipe import recipe_dir
 from rag.types import Passage
-
-
-class IndexMissing(RuntimeError):
-    """No usable index; the message says which command builds one."""
 
 
 @dataclass
@@ -42,16 +43,23 @@ class FileRecord:
 @dataclass
 class Manifest:
     files: dict[str, FileRecord] = field(default_factory=dict)
+    # passage and vector counts and file checksums (rag.store.integrity); empty in older indexes
+    integrity: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
-        return json.dumps({"files": {k: asdict(v) for k, v in self.files.items()}}, indent=1)
+        files = {k: asdict(v) for k, v in self.files.items()}
+        return json.dumps({"files": files, "integrity": self.integrity}, indent=1)
 
     @classmethod
     def from_path(cls, path: Path) -> Manifest:
         if not path.exists():
             return cls()
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(files={k: FileRecord(**v) for k, v in data.get("files", {}).items()})
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            files = {k: FileRecord(**v) for k, v in data.get("files", {}).items()}
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise IndexBroken(f"{path} is damaged ({exc}): {integrity.REBUILD}") from exc
+        return cls(files=files, integrity=data.get("integrity") or {})
 
 
 @dataclass
@@ -89,7 +97,39 @@ class Generation:
     def collection(self):  # -> chromadb.Collection
         if self.settings.index.chroma_mode == "http":
             return _server_collection(self.settings, self.path)
-        return chroma.open_collection(self.chroma_path, self.settings.index.collection)
+        return _embedded_collection(self)
+
+    def hold(self) -> Lease:
+        """Keep this generation from being swept until the lease is released."""
+        return Lease(self.path)
+
+    def verify(self) -> None:
+        """Raise IndexBroken, naming what is wrong, unless the files and counts recorded when
+        this generation was built are all there."""
+        recorded = self.manifest.integrity
+        problems = integrity.file_problems(self.path, recorded)
+        if not problems:
+            passages = integrity.count_lines(self.path / "passages.jsonl")
+            problems = integrity.count_problems(recorded, passages, self.collection().count())
+        if problems:
+            raise self._broken(problems)
+
+    def _broken(self, problems: list[str]) -> IndexBroken:
+        what = "; ".join(problems)
+        return IndexBroken(f"index generation {self.path} is damaged: {what}: {integrity.REBUILD}")
+
+
+def _embedded_collection(generation: Generation):
+    """The generation's own Chroma collection; never a new empty one made in its place."""
+    if not (generation.chroma_path / integrity.CHROMA_FILE).is_file():
+        raise generation._broken([f"chroma/{integrity.CHROMA_FILE} is missing"])
+    from chromadb.errors import NotFoundError
+
+    client = chroma.chroma_client(generation.chroma_path)
+    try:
+        return client.get_collection(generation.settings.index.collection, embedding_function=None)
+    except (NotFoundError, ValueError) as exc:
+        raise generation._broken([f"the vector store has no collection ({exc})"]) from exc
 
 
 def _server_collection(settings: Settings, generation: Path):
@@ -152,22 +192,32 @@ def switch_current(root: Path, path: Path) -> None:
 
 
 def sweep_unfinished(settings: Settings) -> None:
-    """Remove generations left half-built by a killed ingest (call under the lock)."""
+    """Remove what a killed ingest left (call under the lock): half-built generations, finished
+    ones CURRENT never named (names sort by time, and CURRENT only moves forward), and the
+    temp files of interrupted atomic writes."""
     root = recipe_dir(settings)
     live = _live_name(root)
     for gen in root.glob("gen-*"):
-        if gen.name != live and not (gen / "READY").exists():
+        never_live = gen.name > live or not (gen / "READY").exists()
+        if gen.name != live and never_live:
             remove(settings, gen)
+    for stray in root.glob(".*.tmp"):  # only an ingest writes here, and it holds the lock
+        stray.unlink(missing_ok=True)
 
 
 def sweep_old(settings: Settings, root: Path, keep: int, live: str) -> None:
-    """Delete all but the live generation and the `keep` newest finished ones before it."""
-    finished = sorted(g for g in root.glob("gen-*") if (g / "READY").exists() and g.name != live)
+    """Delete all but the live generation and the `keep` newest finished ones before it;
+    a generation a reader still holds stays until a later sweep."""
+    finished = sorted(g for g in root.glob("gen-*") if (g / "READY").exists() and g.name < live)
     for gen in finished[: max(0, len(finished) - keep)]:
         remove(settings, gen)
 
 
-def remove(settings: Settings, generation: Path) -> None:
-    """Delete a generation: its folder, and in http mode its collection on the server."""
-    chroma.drop_collection(settings, generation)
-    shutil.rmtree(generation, ignore_errors=True)
+def remove(settings: Settings, generation: Path) -> bool:
+    """Delete a generation nobody holds: its folder, and in http mode its collection on the
+    server. False (and nothing deleted) while a reader holds it."""
+    with unheld(generation) as free:
+        if free:
+            chroma.drop_collection(settings, generation)
+            shutil.rmtree(generation, ignore_errors=True)
+        return free

@@ -5,6 +5,8 @@ serving and Gradio's own API and queue routes), so no route can be added unprote
 
 - `password`: HTTP Basic against `user:hash` lines (`rag hash-password` makes them) from
   `serve.users_file` and/or `serve.users` (e.g. RAG_SERVE__USERS='{"alice": "scrypt$..."}').
+  Failed sign-ins back off per client address and per user name (`rag.web.throttle`), and
+  at most two passwords are checked at once, so guessing cannot starve signed-in users.
 - `header`: the proxy's user header (`serve.user_header`), believed only when the TCP peer
   is one of `serve.trusted_proxies`; anything else is refused.
 """
@@ -17,12 +19,14 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import math
 import secrets
 
 import anyio
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rag.settings import ServeSettings
+from rag.web.throttle import SignInThrottle
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 _DUMMY_HASH = ""  # filled lazily: checked for unknown users so timing does not reveal names
@@ -91,6 +95,8 @@ class AuthMiddleware:
         self.users = load_users(serve) if self.mode == "password" else {}
         self._verified: dict[bytes, str] = {}
         self._salt = secrets.token_bytes(16)
+        self.throttle = SignInThrottle(serve.sign_in_failures, serve.sign_in_wait_s, serve.sign_in_wait_max_s)
+        self._checking = anyio.CapacityLimiter(2)  # scrypt checks at once: cores stay for answers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket") or self.mode == "none":
@@ -101,7 +107,8 @@ class AuthMiddleware:
             if self.mode == "header":
                 user = self._header_user(scope, headers)
             else:
-                user = await self._password_user(headers.get(b"authorization", b""))
+                authorization = headers.get(b"authorization", b"")
+                user = await self._password_user(authorization, self._client(scope, headers))
         except Refused as refusal:
             await _refuse(scope, send, refusal)
             return
@@ -117,21 +124,42 @@ class AuthMiddleware:
             raise Refused(401, "not signed in: the proxy did not name a user")
         return user
 
-    async def _password_user(self, authorization: bytes) -> str:
+    async def _password_user(self, authorization: bytes, client: str) -> str:
         key = hmac.new(self._salt, authorization, "sha256").digest()
-        if key in self._verified:
+        if key in self._verified:  # a proven credential is never throttled
             return self._verified[key]
-        # scrypt takes tens of milliseconds: off the event loop, so wrong guesses stall nobody
-        user = await anyio.to_thread.run_sync(self._check_basic, authorization)
+        if not authorization:  # a browser's first request, before it shows the sign-in box
+            raise Refused(401, "sign in with your user name and password", _CHALLENGE)
+        keys = [f"addr:{client}", *(f"user:{n}" for n in [_basic_name(authorization)] if n)]
+        async with self._checking:
+            self._check_throttle(keys)  # again after queueing: other guesses may have failed
+            # scrypt takes tens of milliseconds: off the event loop, so wrong guesses stall nobody
+            user = await anyio.to_thread.run_sync(self._check_basic, authorization)
         if user is None:
-            challenge = {"WWW-Authenticate": 'Basic realm="Serious Case Review answers", charset="UTF-8"'}
-            raise Refused(401, "sign in with your user name and password", challenge)
+            self.throttle.failed(keys)
+            raise Refused(401, "sign in with your user name and password", _CHALLENGE)
+        self.throttle.succeeded(keys)
         if len(self._verified) >= _REMEMBERED:
             self._verified.clear()
         self._verified[key] = user
         return user
 
+    def _check_throttle(self, keys: list[str]) -> None:
+        wait = self.throttle.wait(keys)
+        if wait > 0:
+            seconds = math.ceil(wait)
+            message = f"too many failed sign-ins: try again in {seconds} s"
+            raise Refused(429, message, {"Retry-After": str(seconds)})
+
+    def _client(self, scope: Scope, headers: dict[bytes, bytes]) -> str:
+        """The client's address: the TCP peer, or behind a trusted proxy the address the proxy
+        appended to X-Forwarded-For (the last one: a client can only prepend its own)."""
+        peer = (scope.get("client") or ("",))[0]
+        forwarded = headers.get(b"x-forwarded-for", b"").decode("latin-1").split(",")[-1].strip()
+        return forwarded if forwarded and self._trusted(peer) else peer
+
     def _check_basic(self, value: bytes) -> str | None:
+        """The user whose name and password `value` (an Authorization header) carries, or None."""
         scheme, _, encoded = value.partition(b" ")
         if scheme.lower() != b"basic":
             return None
@@ -149,6 +177,19 @@ class AuthMiddleware:
         except ValueError:
             return False
         return any(address in network for network in self.proxies)
+
+
+_CHALLENGE = {"WWW-Authenticate": 'Basic realm="Serious Case Review answers", charset="UTF-8"'}
+
+
+def _basic_name(value: bytes) -> str:
+    """The user name an Authorization: Basic header claims (unchecked), or ""."""
+    scheme, _, encoded = value.partition(b" ")
+    try:
+        decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
+    return decoded.partition(":")[0] if scheme.lower() == b"basic" else ""
 
 
 async def _refuse(scope: Scope, send: Send, refusal: Refused) -> None:

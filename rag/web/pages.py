@@ -72,6 +72,8 @@ def pages_router(settings: Settings, holder: EngineHolder) -> APIRouter:
 def corpus_file(corpus_dir: Path, path: str, documents: dict[str, Document]) -> Path:
     """The indexed file at `path` inside the corpus folder; 404 for anything else
     (other files such as the catalog, paths leaving the folder, symlinks pointing out)."""
+    if "\x00" in path:  # no file has one; resolving it would raise, not answer 404
+        raise HTTPException(404, detail="no such file in the corpus")
     root = corpus_dir.resolve()
     target = (root / path).resolve()
     indexed = {d.path for d in documents.values()}

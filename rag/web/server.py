@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
+import weakref
 from pathlib import Path
 
 import gradio as gr
 import uvicorn
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from rag import __version__
-from rag.answer.holder import EngineHolder
+from rag import __version__, store
+from rag.answer.holder import EngineHolder, EngineLoading
 from rag.settings import Settings, load_settings
 from rag.web.api import api_router
 from rag.web.auth import AuthMiddleware, load_users
+from rag.web.inward import NoOutsideLinksMiddleware
+from rag.web.limits import RequestLimitsMiddleware, validation_error
 from rag.web.pages import pages_router
 from rag.web.proxy import PublicPathMiddleware, SecurityHeadersMiddleware, public_root
 from rag.web.ui import TITLE, build_ui
@@ -35,20 +41,51 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
     # FastAPIOffline: the /docs page loads Swagger UI from this server, not from a CDN
     app = FastAPIOffline(title=TITLE, version=__version__, description=about, redoc_url=None,
                          static_url="/docs-static")  # fmt: skip
+    app.add_exception_handler(RequestValidationError, validation_error)
     app.include_router(api_router(settings, holder))
     app.include_router(pages_router(settings, holder))
     _mount_ui(app, settings, holder, "/embed", compact=True)
     _mount_ui(app, settings, holder, "/", compact=False)
-    # Starlette runs the last-added middleware first: path prefix, headers, auth, then the rest.
+    # Starlette runs the last-added middleware first: path prefix, headers, auth, limits, then
+    # the rest.
     if serve.embed_origins:
         app.add_middleware(CORSMiddleware, allow_origins=serve.embed_origins, allow_credentials=True,
                            allow_methods=["GET", "POST"], allow_headers=["*"])  # fmt: skip
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=serve.trusted_proxies)
+    app.add_middleware(NoOutsideLinksMiddleware)
+    app.add_middleware(RequestLimitsMiddleware, max_bytes=serve.max_request_bytes)
     app.add_middleware(AuthMiddleware, serve=serve)
     app.add_middleware(SecurityHeadersMiddleware, serve=serve)
     app.add_middleware(PublicPathMiddleware, root=public_root(serve))
     holder.start()
+    watch_index(holder, serve.index_check_s)
     return app
+
+
+def watch_index(holder: EngineHolder, seconds: float) -> None:
+    """Look for a new index generation every `seconds`, so an idle app loads it (and lets the
+    old one go) before anyone asks. The thread ends with the holder."""
+    if seconds <= 0:
+        return
+    ref = weakref.ref(holder)
+
+    def check() -> bool:
+        held = ref()
+        if held is None:
+            return False
+        try:
+            held.get()  # starts loading a new generation in the background
+        except (store.IndexMissing, EngineLoading):
+            pass
+        except Exception:  # reported by /api/health when someone asks
+            log.debug("index check failed", exc_info=True)
+        return True
+
+    def loop() -> None:
+        while check():
+            time.sleep(seconds)
+
+    threading.Thread(target=loop, name="index-watch", daemon=True).start()
 
 
 def _mount_ui(app: FastAPI, settings: Settings, holder: EngineHolder, path: str, compact: bool) -> None:

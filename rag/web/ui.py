@@ -12,6 +12,7 @@ import gradio as gr
 
 from rag import store
 from rag.answer.holder import EngineHolder, EngineLoading
+from rag.text import question_problem
 from rag.web.api import case_labels
 from rag.web.feedback import append_feedback, feedback_record
 from rag.web.sources import answer_markdown, draft_markdown, escape_markdown, escape_text, sources_panel
@@ -25,6 +26,7 @@ EXAMPLES = [
     "How did agencies share information about Child H?",
 ]
 MAX_TURNS = 20
+MAX_CASE_CHARS = 200  # a case filter longer than any label is not looked up
 Turns = list[dict[str, Any]]
 
 
@@ -134,6 +136,10 @@ def _respond(holder: EngineHolder, question: str, case: str, turns: Turns, reque
     if not question:
         yield _chat_messages(turns), gr.skip(), "", turns
         return
+    problem = _input_problem(question, case, holder.settings.answer.max_question_chars)
+    if problem:  # the same limit as the REST API's, checked before the question is echoed
+        yield [*_chat_messages(turns), _assistant(_problem(ValueError(problem)))], gr.skip(), gr.skip(), turns
+        return
     messages = [*_chat_messages(turns), _user(question), _assistant("Searching the reviews...")]
     yield messages, gr.skip(), "", turns
     case_filter = None if case in (None, "", ALL_CASES) else case
@@ -153,6 +159,12 @@ def _respond(holder: EngineHolder, question: str, case: str, turns: Turns, reque
     except (ValueError, store.IndexMissing, EngineLoading) as exc:
         messages[-1] = _assistant(_problem(exc))
         yield messages, gr.skip(), question, turns
+
+
+def _input_problem(question: str, case: str | None, limit: int) -> str:
+    if case is not None and (len(case) > MAX_CASE_CHARS or question_problem(case, MAX_CASE_CHARS)):
+        return f"the case filter is not a case label (at most {MAX_CASE_CHARS} characters): choose one"
+    return question_problem(question, limit)
 
 
 def _chat_messages(turns: Turns) -> list[dict[str, str]]:
@@ -182,6 +194,8 @@ def _engine_history(turns: Turns) -> list[dict[str, str]]:
 
 def _problem(exc: Exception) -> str:
     """A notice in the chat, styled like an abstention: no answer was given."""
+    if isinstance(exc, store.IndexBroken):
+        return f"_The index is damaged_\n\n{escape_markdown(str(exc))}"
     if isinstance(exc, store.IndexMissing):
         return f"_No index yet_\n\n{escape_markdown(str(exc))}"
     if isinstance(exc, EngineLoading):
@@ -213,7 +227,8 @@ def _rate(holder: EngineHolder, rating: str, comment: str, turns: Turns, request
 def _on_load(holder: EngineHolder):
     cases = [ALL_CASES, *case_labels(holder)]
     status = holder.status()
-    if status["status"] != "no_index":
+    if status["status"] not in ("no_index", "broken"):
         return gr.Dropdown(choices=cases, value=ALL_CASES), gr.HTML(visible=False)
-    message = f'<div class="scr-notice">No index yet. {escape_text(status["message"])}</div>'
+    lead = "No index yet." if status["status"] == "no_index" else "The index is damaged."
+    message = f'<div class="scr-notice">{lead} {escape_text(status["message"])}</div>'
     return gr.Dropdown(choices=cases, value=ALL_CASES), gr.HTML(message, visible=True)
