@@ -9,7 +9,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import weakref
 
 import pytest
@@ -23,7 +22,7 @@ from rag.web.server import create_app
 
 from .conftest import ROOT, FakeEmbedder
 from .test_atomic import _run_until
-from .web_support import CASE_S_QUESTION, client, fake_holder, serving, serving_settings
+from .web_support import CASE_S_QUESTION, client, eventually, fake_holder, serving, serving_settings
 
 CHANGED = "llr-child-f-executive-summary.txt"
 
@@ -35,16 +34,6 @@ def _change(corpus, n: int = 1) -> None:
 
 def _generations(settings) -> list[str]:
     return sorted(g.name for g in store.recipe_dir(settings).glob("gen-*"))
-
-
-def _eventually(condition, attempts: int = 600) -> bool:
-    """Poll a condition another thread makes true (no timing is asserted)."""
-    event = threading.Event()
-    for _ in range(attempts):
-        if condition():
-            return True
-        event.wait(0.05)
-    return False
 
 
 @pytest.fixture
@@ -68,7 +57,7 @@ def _broken_app_status(settings, tmp_path) -> tuple[dict, int]:
 
     serve = serving_settings(settings, tmp_path)
     with serving(create_app(serve, EngineHolder(serve, loader=loader))) as base, client(base) as web:
-        _eventually(lambda: web.get("/api/health").json()["status"] != "loading", attempts=200)
+        eventually(lambda: web.get("/api/health").json()["status"] != "loading", attempts=200)
         for _ in range(5):
             health = web.get("/api/health")
             asked = web.post("/api/ask", json={"question": CASE_S_QUESTION})
@@ -141,7 +130,9 @@ def test_every_generation_records_its_counts_and_checksums(settings, corpus_copy
 
 @pytest.mark.slow
 @pytest.mark.parametrize("marker", ["CURRENT-TMP", "RECIPE.JSON-TMP"])
-def test_a_kill_before_the_switch_never_costs_the_served_generation(marker, settings, corpus_copy, fake_embedder):
+def test_a_kill_before_the_switch_never_costs_the_served_generation(
+    marker, settings, corpus_copy, fake_embedder
+):
     ingest(settings, embedder=fake_embedder)
     served = store.open_current(settings).path
     _change(corpus_copy, 1)
@@ -180,7 +171,7 @@ def test_an_idle_app_keeps_its_generation_while_two_ingests_replace_it(settings,
         answered = web.post("/api/ask", json={"question": CASE_S_QUESTION})
         assert answered.status_code == 200 and answered.json()["citations"]
         newest = store.open_current(serve).path.name
-        assert _eventually(lambda: web.get("/api/health").json().get("index", "").endswith(newest))
+        assert eventually(lambda: web.get("/api/health").json().get("index", "").endswith(newest))
     _change(corpus_copy, 3)
     ingest(serve, embedder=FakeEmbedder())  # the app let its old generation go: now it is swept
     assert not held.exists()
@@ -230,7 +221,7 @@ def test_the_app_switches_only_to_a_warmed_engine(real_copy):
     first.warmed.wait(timeout=300)
     _change(real_copy.corpus_dir)
     ingest(real_copy, embedder=embedder)
-    assert _eventually(lambda: holder.get() is not first, attempts=6000)
+    assert eventually(lambda: holder.get() is not first, attempts=6000)
     switched = holder.get()
     assert len(switched.sentences._units) == len(switched.search.passages), (
         "every sentence embedded before the first question reaches the new engine"
@@ -252,7 +243,7 @@ def test_replaced_engines_and_their_vector_stores_are_let_go(settings, corpus_co
     for n in (1, 2, 3):
         _change(corpus_copy, n)
         _ingest_elsewhere(settings)
-        assert _eventually(lambda: engines[-1]() is None or holder.get() is not engines[-1]())
+        assert eventually(lambda: engines[-1]() is None or holder.get() is not engines[-1]())
         engines.append(weakref.ref(holder.get()))
     gc.collect()
     assert [ref() is None for ref in engines] == [True, True, True, False]
@@ -277,5 +268,5 @@ def test_an_idle_app_moves_to_a_new_generation_without_being_asked(settings, cor
     holder.wait_ready(timeout=120)
     _change(corpus_copy)
     ingest(serve, embedder=FakeEmbedder())
-    assert _eventually(lambda: len(loads) == 2), "no request came, yet the new generation loads"
+    assert eventually(lambda: len(loads) == 2), "no request came, yet the new generation loads"
     assert loads[-1] == store.open_current(serve).path.name

@@ -11,6 +11,8 @@ import pytest
 from rag import store
 from rag.answer.holder import EngineHolder, EngineLoading
 
+from .web_support import eventually
+
 
 class Generations:
     """Stands in for the index folder: which generation is live, if any."""
@@ -65,7 +67,7 @@ def test_previous_generation_answers_while_the_new_one_loads(generations):
     assert holder.get().name == "index/gen-1"
     assert holder.get().name == "index/gen-1"
     release.set()
-    assert _eventually(lambda: holder.get().name == "index/gen-2")
+    assert eventually(lambda: holder.get().name == "index/gen-2")
     assert loads == ["index/gen-1", "index/gen-2"]  # one load per generation, however many requests
 
 
@@ -87,16 +89,6 @@ def test_a_failed_load_is_reported_and_retried(generations):
     holder = EngineHolder(settings=None, loader=loader)
     with pytest.raises(EngineLoading):
         holder.get()
-    assert _eventually(lambda: "chroma folder unreadable" in holder.status().get("message", ""))
+    assert eventually(lambda: "chroma folder unreadable" in holder.status().get("message", ""))
     repaired.set()
     assert holder.wait_ready(timeout=30).name == "index/gen-1"
-
-
-def _eventually(condition, attempts: int = 600) -> bool:
-    """Poll a condition that another thread makes true (no timing is asserted)."""
-    event = threading.Event()
-    for _ in range(attempts):
-        if condition():
-            return True
-        event.wait(0.05)
-    return False

@@ -188,3 +188,13 @@ def _wait_for_port(port: int, process, timeout: float = 30) -> None:
                 return
         time.sleep(0.05)
     raise RuntimeError("nginx did not start listening")
+
+
+def eventually(condition, attempts: int = 600) -> bool:
+    """Poll a condition another thread makes true (no timing is asserted)."""
+    event = threading.Event()
+    for _ in range(attempts):
+        if condition():
+            return True
+        event.wait(0.05)
+    return False

@@ -112,7 +112,6 @@ def fit(rows: Rows, fitted: dict, chooser=None) -> LearnedScorer:
     model.fit((x - scaler.mean_) / scale, y)
     coef, intercept = model.coef_[0], float(model.intercept_[0])
     scorer = LearnedScorer(LEARNED, scaler.mean_, scale, coef, intercept, 0.0, 0.0, 5)
-    scorer = with_threshold(scorer, rows.best_answerable)
     (floor, most, temperature), quality = (
         best_selection(chooser, scorer, rows.asked, rows.best_answerable) if chooser else ((0.7, 5, 1.0), 0.0)
     )

@@ -220,9 +220,11 @@ def write_outputs(
     gold_path: Path,
     checks: list[Check] | None = None,
     split: str | None = None,
+    assigned: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """results.jsonl, scores.jsonl, metrics.json, report.html and report.md; returns the metrics.
-    `split`: the gold items were kept to the train or the test split."""
+    `split`: the gold items were kept to the train or the test split; `assigned`: each gold
+    item's split, for the train/test table of a run over both."""
     from rag.eval.report.context import build_report
     from rag.eval.report.render import render_html, render_markdown
 
@@ -238,7 +240,7 @@ def write_outputs(
         "split": split or "all",  # "train" | "test" | "all" (then by_split shows both)
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
         "settings": settings_summary(main.settings),
-        **main.metrics(splits(load_gold(gold_path)) if split is None else None),
+        **main.metrics(assigned if split is None else None),
         "per_item": per_item(main.rows),
         "gate": [{**c.__dict__, "passed": c.passed} for c in checks or []],
         "compare": {
@@ -308,7 +310,8 @@ def run_and_write(
 ) -> tuple[dict[str, Any], list[Check]]:
     """What `rag eval` does: load, run every configuration, gate, write. Returns (metrics, checks).
     `split` keeps the train or the test items only (the gate is meant for the test split)."""
-    items = in_split(load_gold(gold_path), split)[:limit]
+    gold = load_gold(gold_path)
+    items = in_split(gold, split)[:limit]
     runs = evaluate(items, settings, configs, engines, progress)
     checks = check(runs[0].overall, thresholds) if thresholds else []
-    return write_outputs(out_dir, runs, items, gold_path, checks, split), checks
+    return write_outputs(out_dir, runs, items, gold_path, checks, split, splits(gold)), checks
