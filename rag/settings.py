@@ -58,6 +58,25 @@ class ChunkSettings(_Section):
     )
 
 
+class OcrSettings(_Section):
+    enabled: bool = Field(
+        True,
+        description="Read PDF pages with no usable text layer (scans) by OCR, when tesseract is "
+        "installed (`apt-get install tesseract-ocr tesseract-ocr-eng`).",
+    )
+    language: str = Field("eng", description="Tesseract language(s), e.g. 'eng' or 'eng+cym'.")
+    dpi: int = Field(300, ge=72, le=600, description="Resolution pages are rendered at for OCR.")
+    denoise: bool = Field(
+        True, description="Smooth a scan's grain and specks (a 3-pixel median filter) before OCR."
+    )
+    workers: int = Field(
+        0, ge=0, description="Pages read at once; 0 means one per CPU core of the machine."
+    )
+    page_timeout_s: float = Field(
+        180.0, gt=0, description="A page that takes longer is reported as failed, the rest kept."
+    )
+
+
 class RetrieveSettings(_Section):
     top_k: int = Field(12, ge=1, description="Passages returned by retrieval (the 'retrieved' list).")
     candidates: int = Field(40, ge=1, description="Depth each retriever searches before fusion.")
@@ -267,6 +286,7 @@ class Settings(BaseSettings):
     )
     embed: EmbedSettings = Field(default_factory=EmbedSettings)  # type: ignore[arg-type]
     chunk: ChunkSettings = Field(default_factory=ChunkSettings)  # type: ignore[arg-type]
+    ocr: OcrSettings = Field(default_factory=OcrSettings)  # type: ignore[arg-type]
     index: IndexSettings = Field(default_factory=IndexSettings)  # type: ignore[arg-type]
     retrieve: RetrieveSettings = Field(default_factory=RetrieveSettings)  # type: ignore[arg-type]
     rerank: RerankSettings = Field(default_factory=RerankSettings)  # type: ignore[arg-type]

@@ -40,6 +40,8 @@ class LoadedDocument:
     path: str  # relative to the corpus folder, '/'-separated
     kind: str  # "pdf" | "text" | "markdown"
     pages: tuple[Page, ...]
+    ocr_pages: int = 0  # pages whose text was read by OCR
+    notes: tuple[str, ...] = ()  # pages that could not be read, and why (for the report)
 
     @property
     def text(self) -> str:
@@ -54,8 +56,7 @@ PAGE_SEPARATOR = "\n\n"
 
 
 def page_at(pages: list[tuple[int | None, int]], offset: int) -> int | None:
-    """The number of the page (given as (number, end offset) in order) holding the character
-    at `offset` of a document's cleaned text."""
+    """The number of the page ((number, end offset), in order) holding character `offset`."""
     for number, end in pages:
         if offset < end + len(PAGE_SEPARATOR):
             return number
@@ -172,6 +173,7 @@ class FileReport:
     case: str = ""
     review: str = ""  # the review's display name, "Child S (Norfolk, 2017)"
     guessed: tuple[str, ...] = ()  # facts about the review guessed from the text
+    ocr_pages: int = 0  # pages whose text was read by OCR
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -183,6 +185,7 @@ class FileReport:
             "case": self.case,
             "review": self.review,
             "guessed": list(self.guessed),
+            "ocr_pages": self.ocr_pages,
         }
 
 

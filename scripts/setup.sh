@@ -14,3 +14,4 @@ python -m pip install -q --upgrade pip
 python -m pip install -q torch==2.13.0
 python -m pip install -q -e ".[dev,openai,ollama]"
 python -m pip check
+bash scripts/setup-ocr.sh

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/pytest ] || bash scripts/setup.sh
 bash scripts/setup-browser.sh
+bash scripts/setup-ocr.sh
 . .venv/bin/activate
 ruff check .
 python -m pytest "$@"

@@ -6,6 +6,7 @@ start/end always point into the cleaned text that is stored beside the index.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 
@@ -126,9 +127,28 @@ def _strip_page(page: str, running: set[str], edge: int) -> str:
     # On a short page every line is near an edge: only page numbers are dropped there.
     long_page = len(content_index) > 2 * edge + 1
     drop = {
-        i for i in edges if is_page_number_line(lines[i]) or (long_page and _line_key(lines[i]) in running)
+        i for i in edges if is_page_number_line(lines[i]) or (long_page and _is_running(lines[i], running))
     }
     return "\n".join(line for i, line in enumerate(lines) if i not in drop)
+
+
+# A header read by OCR may have a slip or two ("Serious Case Bae" for "Serious Case Review");
+# a line of several words this close to a running line is that line.
+_NEAR_RUNNING = 0.85
+_NEAR_MIN_WORDS = 4
+
+
+def _is_running(line: str, running: set[str]) -> bool:
+    key = _line_key(line)
+    if key in running:
+        return True
+    if len(key.split()) < _NEAR_MIN_WORDS:
+        return False
+    return any(
+        abs(len(key) - len(other)) <= 0.2 * len(other)
+        and difflib.SequenceMatcher(None, key, other, autojunk=False).ratio() >= _NEAR_RUNNING
+        for other in running
+    )
 
 
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")

@@ -22,11 +22,13 @@ from rag.embed import Embedder, get_embedder, passage_embedding_text
 from rag.ingest.catalog import Catalog, load_catalog
 from rag.ingest.chunk import chunk_document
 from rag.ingest.load import SUPPORTED_SUFFIXES, LoadError, load_file, read_regular
+from rag.ingest.ocr import Ocr
 from rag.ingest.scan import CorpusScan, scan, scan_corpus
 from rag.settings import Settings
 from rag.types import DocumentInfo, FileReport, FileStatus, IngestReport, LoadedDocument, Passage
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+OCR_CACHE = "ocr-cache"  # inside the index folder, beside the recipes: OCR does not depend on them
 __all__ = ["CorpusError", "ingest", "scan_corpus"]
 
 
@@ -93,6 +95,7 @@ def _load_changed(
 ) -> tuple[list[_Loaded], store.Manifest]:
     manifest = store.Manifest()
     loaded: list[_Loaded] = []
+    ocr = Ocr(settings.ocr, cache_dir=settings.index_dir / OCR_CACHE)
     for i, (rel, path) in enumerate(files.items()):
         try:
             data = read_regular(path)
@@ -111,10 +114,12 @@ def _load_changed(
                     old.passages,
                     "unchanged since the last ingest",
                     old.case,
+                    ocr_pages=old.ocr_pages,
                 )
             )
         else:
-            item, row = _load_one(rel, path, data, fingerprint, catalog, settings, passwords.get(rel))
+            reading = _Reading(catalog, settings, ocr, passwords.get(rel), _ocr_progress(progress))
+            item, row = _load_one(rel, path, data, fingerprint, reading)
             report.files.append(row)
             if item is not None:
                 loaded.append(item)
@@ -126,6 +131,7 @@ def _load_changed(
                     row.passages,
                     row.reason,
                     row.case,
+                    row.ocr_pages,
                 )
             elif old is not None and old.status == FileStatus.OK:
                 manifest.files[rel] = old  # keep the last good version of a file that broke
@@ -167,30 +173,48 @@ def _keep_previous(rel: str, row: FileReport, old: store.FileRecord | None, mani
         row.reason += "; the previously indexed version is kept"
 
 
+@dataclass
+class _Reading:
+    """What reading one file needs beyond its bytes."""
+
+    catalog: Catalog
+    settings: Settings
+    ocr: Ocr
+    password: str | None
+    ocr_progress: Callable[[int, int], None] | None
+
+
+def _ocr_progress(progress: Progress | None) -> Callable[[int, int], None] | None:
+    return (lambda done, total: progress("ocr", done, total)) if progress else None
+
+
 def _load_one(
-    rel: str,
-    path: Path,
-    data: bytes,
-    fingerprint: str,
-    catalog: Catalog,
-    settings: Settings,
-    password: str | None,
+    rel: str, path: Path, data: bytes, fingerprint: str, reading: _Reading
 ) -> tuple[_Loaded | None, FileReport]:
+    catalog = reading.catalog
+    password = reading.password or catalog.password_for(rel)
     try:
-        document = load_file(path, rel, password or catalog.password_for(rel), data=data)
+        document = load_file(path, rel, password, data=data, ocr=reading.ocr, progress=reading.ocr_progress)
     except LoadError as exc:
         return None, FileReport(rel, exc.status, exc.pages, 0, exc.reason)
     title_page = document.pages[0].text if document.kind == "pdf" and document.pages else None
     info = catalog.describe(rel, document.text, title_page)
-    passages = chunk_document(document, info, settings.chunk)
+    passages = chunk_document(document, info, reading.settings.chunk)
     if not passages:
         return None, FileReport(
             rel, FileStatus.EMPTY, len(document.pages), 0, "no passages of text found in the file"
         )
-    reason = _case_note(info)
+    reason = "; ".join(filter(None, [_ocr_note(document), _case_note(info), *document.notes]))
     row = FileReport(rel, FileStatus.OK, len(document.pages), len(passages), reason, info.case)
-    row.review, row.guessed = info.review_name, info.guessed
+    row.review, row.guessed, row.ocr_pages = info.review_name, info.guessed, document.ocr_pages
     return _Loaded(rel, fingerprint, document, info, passages), row
+
+
+def _ocr_note(document: LoadedDocument) -> str:
+    if not document.ocr_pages:
+        return ""
+    pages = "page" if document.ocr_pages == 1 else "pages"
+    return f"{document.ocr_pages} of {len(document.pages)} {pages} read by OCR"
 
 
 def _case_note(info: DocumentInfo) -> str:

@@ -12,9 +12,11 @@ import io
 import logging
 import os
 import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.ingest import clean
+from rag.ingest.ocr import INSTALL_HINT, MIN_PAGE_LETTERS, Ocr, PageProgress, needs_ocr, wordlike_count
 from rag.types import PAGE_SEPARATOR, FileStatus, LoadedDocument, Page
 
 PDF_SUFFIXES = {".pdf"}
@@ -40,10 +42,15 @@ class LoadError(Exception):
 
 
 def load_file(
-    path: Path, rel_path: str, password: str | None = None, data: bytes | None = None
+    path: Path,
+    rel_path: str,
+    password: str | None = None,
+    data: bytes | None = None,
+    ocr: Ocr | None = None,
+    progress: PageProgress | None = None,
 ) -> LoadedDocument:
     """Read one corpus file (or its bytes `data`, already read) into cleaned pages, or raise
-    LoadError."""
+    LoadError. PDF pages without a usable text layer are read by `ocr` when given."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(
@@ -53,13 +60,14 @@ def load_file(
     data = read_regular(path) if data is None else data
     if not data:
         raise LoadError(FileStatus.EMPTY, "file is empty (0 bytes): re-export or re-download it")
+    scan = _PdfScan()
     if suffix in PDF_SUFFIXES:
-        pages = _read_pdf(data, password)
+        pages = _read_pdf(data, password, ocr, progress, scan)
         kind = "pdf"
     else:
         kind = "markdown" if suffix in MARKDOWN_SUFFIXES else "text"
         pages = _read_text_pages(data, markdown=kind == "markdown")
-    document = _assemble(rel_path, kind, pages)
+    document = _assemble(rel_path, kind, pages, scan)
     if not any(ch.isalpha() for ch in document.text):
         status = FileStatus.NO_TEXT if kind == "pdf" else FileStatus.EMPTY
         raise LoadError(status, "no text in the file", pages=len(pages))
@@ -82,13 +90,17 @@ def read_regular(path: Path) -> bytes:
         return handle.read()
 
 
-def _assemble(rel_path: str, kind: str, page_texts: list[tuple[int | None, str]]) -> LoadedDocument:
+def _assemble(
+    rel_path: str, kind: str, page_texts: list[tuple[int | None, str]], scan: _PdfScan
+) -> LoadedDocument:
     pages: list[Page] = []
     offset = 0
     for number, text in page_texts:
         pages.append(Page(number=number, text=text, start=offset, end=offset + len(text)))
         offset += len(text) + len(PAGE_SEPARATOR)
-    return LoadedDocument(path=rel_path, kind=kind, pages=tuple(pages))
+    return LoadedDocument(
+        path=rel_path, kind=kind, pages=tuple(pages), ocr_pages=scan.ocr_pages, notes=tuple(scan.notes)
+    )
 
 
 # --- text and markdown -------------------------------------------------------------
@@ -145,7 +157,17 @@ def _decode(raw: bytes) -> str:
 # --- PDF ---------------------------------------------------------------------------
 
 
-def _read_pdf(data: bytes, password: str | None) -> list[tuple[int | None, str]]:
+@dataclass
+class _PdfScan:
+    """What reading a PDF's pages by OCR added to the file's report."""
+
+    ocr_pages: int = 0  # pages whose text came from OCR
+    notes: list[str] = field(default_factory=list)  # pages that could not be read, and why
+
+
+def _read_pdf(
+    data: bytes, password: str | None, ocr: Ocr | None, progress: PageProgress | None, scan: _PdfScan
+) -> list[tuple[int | None, str]]:
     head = data[:1024]
     if b"%PDF-" not in head:
         start = head[:8].decode("latin-1", "replace").strip()
@@ -158,15 +180,67 @@ def _read_pdf(data: bytes, password: str | None) -> list[tuple[int | None, str]]
         raw_pages = [_page_text(page) for page in reader.pages]
     except Exception as exc:  # pypdf raises many types for damaged page trees
         raise LoadError(FileStatus.BROKEN, f"damaged PDF ({_short(exc)}): repair or re-export it") from exc
+    unread = [i for i, text in enumerate(raw_pages) if needs_ocr(text)]
+    if unread:
+        raw_pages = _ocr_pages(data, password, raw_pages, unread, ocr, progress, scan)
     if not any(ch.isalpha() for text in raw_pages for ch in text):
-        raise LoadError(
-            FileStatus.NO_TEXT,
-            "image-only PDF (no text layer): run OCR on it (e.g. ocrmypdf) and ingest again",
-            pages=len(raw_pages),
-        )
+        raise LoadError(FileStatus.NO_TEXT, _no_text_reason(ocr, scan), pages=len(raw_pages))
     cleaned = [clean.tidy_whitespace(clean.normalise_characters(t)) for t in raw_pages]
     cleaned = clean.strip_running_lines(cleaned)
     return [(i, clean.tidy_whitespace(t)) for i, t in enumerate(cleaned, start=1)]
+
+
+def _ocr_pages(
+    data: bytes,
+    password: str | None,
+    raw_pages: list[str],
+    unread: list[int],
+    ocr: Ocr | None,
+    progress: PageProgress | None,
+    scan: _PdfScan,
+) -> list[str]:
+    """`raw_pages` with the text OCR read for the pages `unread`, where it read more words."""
+    if ocr is None or ocr.unavailable:
+        if any(ch.isalpha() for text in raw_pages for ch in text):
+            why = ocr.unavailable if ocr else "OCR is not set up"
+            scan.notes.append(f"{_pages_phrase(unread)} without a text layer not read ({why})")
+        return raw_pages
+    result = ocr.read_pages(data, unread, password, progress)
+    pages = list(raw_pages)
+    for index, text in result.texts.items():
+        if _reads_better(text, raw_pages[index]):
+            pages[index] = text
+            scan.ocr_pages += 1
+    for index, why in sorted(result.failed.items()):
+        scan.notes.append(f"page {index + 1}: OCR failed ({why})")
+    return pages
+
+
+def _no_text_reason(ocr: Ocr | None, scan: _PdfScan) -> str:
+    if ocr is None or ocr.unavailable:
+        why = ocr.unavailable if ocr else f"OCR is not set up: {INSTALL_HINT}"
+        return f"image-only PDF (no text layer) and {why}"
+    if scan.notes:
+        return "image-only PDF and OCR failed: " + "; ".join(scan.notes)
+    return "image-only PDF: OCR found no text"
+
+
+def _reads_better(ocr_text: str, layer_text: str) -> bool:
+    """Whether OCR's text replaces a page's text layer: always for a page with next to no
+    text, and for a page whose layer looked like garbage only when OCR read clearly more
+    words (a page of formulas or tables is not improved by reading it as a picture)."""
+    ocr_words, layer_words = wordlike_count(ocr_text), wordlike_count(layer_text)
+    if sum(ch.isalpha() for ch in layer_text) < MIN_PAGE_LETTERS:
+        return ocr_words > layer_words
+    return ocr_words > max(1.5 * layer_words, layer_words + 20)
+
+
+def _pages_phrase(indexes: list[int]) -> str:
+    numbers = [str(i + 1) for i in indexes]
+    if len(numbers) == 1:
+        return f"page {numbers[0]}"
+    shown = ", ".join(numbers[:8]) + (", ..." if len(numbers) > 8 else "")
+    return f"{len(numbers)} pages ({shown})"
 
 
 def _open_pdf(data: bytes, password: str | None):  # -> pypdf.PdfReader

@@ -38,6 +38,7 @@ class FileRecord:
     passages: int = 0
     reason: str = ""
     case: str = ""
+    ocr_pages: int = 0
 
 
 @dataclass
