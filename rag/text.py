@@ -91,6 +91,8 @@ def _is_boundary(text: str, dot: int, after: int) -> bool:
     word = token.group(1).lower().rstrip(".")
     if word in _ABBREVIATIONS:
         return False
+    if word.isdigit() and not text[: token.start()].strip():
+        return False  # "1. The Board should ...": an item's number, not a sentence
     # "4.1." inside "paragraph 4.1. The" is a number, but "in 2015. The" ends a sentence.
     return not re.fullmatch(r"\d+(\.\d+)+", word)
 
@@ -172,12 +174,18 @@ def _line_groups(text: str) -> list[tuple[int, int]]:
     return groups
 
 
+_NUMBERED_ITEM = re.compile(r"^\s*\d{1,2}[.)]\s+[A-Z]")
+
+
 def _breaks_before(line: str, nxt: str) -> bool:
     if not nxt.strip() or not line.strip():
         return True
     if BULLET_LINE.match(nxt):
         return True
     stripped = line.rstrip()
+    # "... to the Board:" then "1. The Board should ...": the lead-in ends, item 1 begins.
+    if stripped.endswith((":", ".", ";")) and _NUMBERED_ITEM.match(nxt):
+        return True
     if stripped.endswith((":", ".", "?", "!", "”", '"', "’")) and nxt.lstrip()[:1].isupper():
         return True
     # A short line with no end punctuation followed by a capitalised line is a title or slide line.
