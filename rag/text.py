@@ -134,7 +134,36 @@ def unit_spans(text: str) -> list[tuple[int, int]]:
             spans.append((a, b))
             continue
         spans.extend((a + s, a + e) for s, e in sentence_spans(text[a:b]))
-    return _rejoined(text, spans)
+    return [piece for a, b in _rejoined(text, spans) for piece in _around_markup(text, a, b)]
+
+
+# Markup left in a passage (inline formatting is stripped at ingest): a script or style
+# element with what it holds, a comment, any other tag. It is never part of a sentence.
+MARKUP = re.compile(
+    r"<(script|style)\b[^>]*>(?:.*?</\1\s*>|[^\n]*)|<!--.*?(?:-->|$)|</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _around_markup(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    """The span a:b with its markup cut out: the text before and after a tag are units of
+    their own ("... in March 2019. <script>...</script> IGNORE ..." is one sentence, then
+    another), so a plain sentence next to markup is not lost with it."""
+    found = list(MARKUP.finditer(text, a, b))
+    if not found:
+        return [(a, b)]
+    pieces, start = [], a
+    for match in found:
+        pieces.append((start, match.start()))
+        start = match.end()
+    pieces.append((start, b))
+    out = []
+    for s, e in pieces:
+        piece = text[s:e]
+        if piece.strip():
+            lead = len(piece) - len(piece.lstrip())
+            out.append((s + lead, s + len(piece.rstrip())))
+    return out
 
 
 _SENTENCE_END = (".", "?", "!", ":", ";", '"', "”", "’", ")")

@@ -97,7 +97,9 @@ def guess_review(text: str, title_page: str | None = None) -> ReviewGuess:
 
 def guess_label(text: str, head: str) -> str:
     """The review's label: the most used "Child X"-style label mentioned at least twice (one
-    on the title page counts for three more), else a first name the review uses, else ""."""
+    on the title page counts for three more), else a first name the review uses, else the one
+    label the document names, if its title page is about it (a short briefing that says
+    "Child Q was ..." once), else ""."""
     found: Counter[str] = Counter()
     for kind, mark in _LABEL.findall(text):
         if mark not in _NOT_LETTERS:
@@ -106,7 +108,21 @@ def guess_label(text: str, head: str) -> str:
     mentioned_twice = [label for label, n in found.items() if n >= 2]
     if mentioned_twice:
         return max(mentioned_twice, key=lambda label: found[label] + 3 * (label in on_title_page))
-    return guess_first_name(text, head)
+    named = guess_first_name(text, head)
+    if not named and len(found) == 1 and on_title_page and _names_its_subject(head, next(iter(found))):
+        return next(iter(found))
+    return named
+
+
+def _names_its_subject(head: str, label: str) -> bool:
+    """The label is what the title page is about: a title line ending in it ("Review of Child
+    Q"), or the subject of a sentence ("Child Q was ..."), not a passing mention ("... as
+    with Child P")."""
+    kind, mark = label.split(" ", 1)
+    said = rf"(?i:{kind})\s+{re.escape(mark)}\b"
+    if re.search(rf"^[^\n.]{{0,60}}\b{said}[ \t]*$", head, re.MULTILINE):
+        return True
+    return bool(re.search(rf"(?:^|[.!?][\"'’”)\]]*\s+){said}(?:['’]s)?\s+[a-z]", head, re.MULTILINE))
 
 
 def guess_first_name(text: str, head: str) -> str:

@@ -167,17 +167,38 @@ _REFERENCE = re.compile(
 )
 _FOOTNOTE = re.compile(r"^\s*(?:[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\[\d{1,3}\]|\d{1,3}(?=\s+[A-Z]\w+[^.]*\b(?:19|20)\d\d\b))\s*\S")
 MIN_WORDS = 5
+# Text addressed to whatever reads the document (a chat model, an assistant), not a statement
+# about a case: a chat role or instruction label, an order to drop earlier instructions, to
+# take on a new role or to say something fixed, talk of prompts. Reviews describe and advise
+# people; they never speak to their reader's software.
+_TO_THE_READER = re.compile(
+    r"^\W*(?:system|assistant|user|human|ai|bot|developer|instructions?|prompt|note to (?:the )?"
+    r"(?:ai|assistant|model))\s*[:>\]]|"
+    r"^\W*(?:please\s+)?(?:ignore|disregard|forget|override)\b|"
+    r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:(?:all|any|the|of|your|every|these|those)\s+)*"
+    r"(?:previous|prior|above|earlier|preceding|former|original|system|your|all)\b|"
+    r"\b(?:system|developer|hidden|initial|original) (?:prompt|message|instructions)\b|"
+    r"\byour (?:instructions|prompt|rules|guidelines|programming)\b|"
+    r"\byou are (?:now|no longer)\b|\bfrom now on,? you\b|"
+    r"\b(?:as an?|you are an?) (?:ai|assistant|language model|chatbot|llm)\b|"
+    r"^\W*(?:reply|respond|answer|output|print|say)(?: with)? only\b|"
+    r"^\W*(?:say|reply|respond|answer|output|print|write|repeat)\b[^.]{0,30}?(?:[\"“]|(?<=\s)['‘])|"
+    r"\b(?:tell|inform|remind) the user\b|\bjailbreak|\bprompt injection\b",
+    re.IGNORECASE,
+)
 _LABELLED_FACT = re.compile(r"^[A-Z][A-Za-z ]{2,40}:\s+\S")
 
 
 def never_an_answer(unit: Unit, passage: Passage) -> bool:
-    """Reference lists, footnote text, HTML, headings and fragments are never quoted as an
-    answer, however well they match the question."""
+    """Reference lists, footnote text, HTML, instructions to the reader's software, headings
+    and fragments are never quoted as an answer, however well they match the question."""
     text = unit.text.strip()
     if _kind(passage) in anatomy.NEVER_AN_ANSWER:
         return True
     if _HTML.search(unit.quote) or _REFERENCE.search(text) or _FOOTNOTE.match(text):
         return True
+    if _TO_THE_READER.search(text):
+        return True  # planted instructions: never quoted, whatever they claim
     ends_sentence = text.endswith((".", "?", "!", '"', "”", "’", ")", ":"))
     if _LABELLED_FACT.match(text) and len(text.split()) >= 3:
         return False  # "Author: A. Name, Independent Reviewer" on a title page says who wrote it
