@@ -85,9 +85,11 @@ def test_ingest_into_the_server_and_retrieve(http_settings, fake_embedder):
     assert store.recipe_id(http_settings) in name and generation.path.name in name
     assert chroma_count(http_settings) == report.passages
 
-    for passage in generation.passages()[::25]:  # a passage's own text finds it first
+    # A passage's own text finds it among the nearest: the server's HNSW search is approximate,
+    # and the graph a multi-threaded insert builds varies from run to run, so not always first.
+    for passage in generation.passages()[::25]:
         text = passage_embedding_text(passage.case, passage.section, passage.text, True)
-        assert chroma_ids(http_settings, fake_embedder.embed_query(text), k=3)[0] == passage.id
+        assert passage.id in chroma_ids(http_settings, fake_embedder.embed_query(text), k=3)
     engine = Engine.load(http_settings, embedder=fake_embedder)
     hits = engine.retrieve(analyse("what went wrong with the consultation in Case S", engine.directory))
     assert hits and all(h.passage.case == "Case S" for h in hits)
