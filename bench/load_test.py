@@ -40,11 +40,15 @@ def questions() -> list[str]:
     return [row[1].strip() for row in rows if len(row) == 2 and not row[0].startswith(("#", "followup"))]
 
 
-def client_loop(base: str, asks: list[str], offset: int, deadline: float, results: list) -> None:
-    """One client: ask question after question until the deadline; record (seconds, ok)."""
+def client_loop(
+    base: str, asks: list[str], offset: int, start: threading.Barrier, clock: dict, results: list
+) -> None:
+    """One client: ready its connection, wait for every other client, then ask question after
+    question until the deadline (at least one each); record (seconds, ok)."""
     with httpx.Client(base_url=base, timeout=120, trust_env=False) as http:
+        start.wait()
         i = offset
-        while time.monotonic() < deadline:
+        while i == offset or time.monotonic() < clock["deadline"]:
             started = time.perf_counter()
             try:
                 ok = http.post("api/ask", json={"question": asks[i % len(asks)]}).status_code == 200
@@ -55,18 +59,26 @@ def client_loop(base: str, asks: list[str], offset: int, deadline: float, result
 
 
 def run_load(base: str, clients: int, seconds: float) -> dict:
+    """The clock starts once every client is ready, so a busy machine's slow thread start-up
+    is not counted as a quiet run."""
     asks = questions()
     results: list[tuple[float, bool]] = []
-    deadline = time.monotonic() + seconds
+    clock: dict[str, float] = {}
+
+    def go() -> None:
+        clock["started"] = time.monotonic()
+        clock["deadline"] = clock["started"] + seconds
+
+    start = threading.Barrier(clients, action=go, timeout=300)
     threads = [
-        threading.Thread(target=client_loop, args=(base, asks, n, deadline, results)) for n in range(clients)
+        threading.Thread(target=client_loop, args=(base, asks, n, start, clock, results))
+        for n in range(clients)
     ]
-    started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.monotonic() - started
+    elapsed = time.monotonic() - clock["started"]
     latencies = sorted(seconds for seconds, ok in results if ok)
     return {
         "clients": clients,
