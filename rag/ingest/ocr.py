@@ -220,9 +220,9 @@ class Ocr:
             for index, image in _render(data, todo, self.settings.dpi, password, result.failed):
                 pending[index] = pool.submit(reader.read, image)
                 if len(pending) >= 2 * workers:  # bound the images held in memory
-                    _collect(pending, result, progress, len(todo), wait_for_one=True)
+                    _collect(pending, result, progress, len(todo))
             while pending:
-                _collect(pending, result, progress, len(todo), wait_for_one=True)
+                _collect(pending, result, progress, len(todo))
 
 
 def _collect(
@@ -230,8 +230,8 @@ def _collect(
     result: OcrResult,
     progress: PageProgress | None,
     total: int,
-    wait_for_one: bool,
 ) -> None:
+    """Wait for the oldest page in `pending` and record what it read (or why it failed)."""
     index = min(pending)  # pages finish roughly in order; waiting on the oldest keeps it simple
     future = pending.pop(index)
     try:
