@@ -295,3 +295,47 @@ def question_problem(question: str, limit: int) -> str:
     except UnicodeEncodeError:
         return "the question holds characters that are not text (a lone surrogate): type it again"
     return ""
+
+
+_LEAD_IN = re.compile(r"[:–-]\s*$")
+MAX_LIST_WORDS = 90
+
+
+def group_units(text: str) -> list[tuple[int, int, bool]]:
+    """Sentence spans, with a lead-in ("... the advice provided:") joined to the items that
+    follow it, so a list is never cited without what introduces it."""
+    spans = unit_spans(text)
+    out: list[tuple[int, int, bool]] = []
+    i = 0
+    while i < len(spans):
+        a, b = spans[i]
+        is_item = bool(BULLET_LINE.match(text[a:b]))
+        next_is_item = i + 1 < len(spans) and BULLET_LINE.match(text[slice(*spans[i + 1])])
+        if _LEAD_IN.search(text[a:b]) and next_is_item:
+            j = i + 1
+            while (
+                j < len(spans)
+                and BULLET_LINE.match(text[slice(*spans[j])])
+                and len(text[a : spans[j][1]].split()) <= MAX_LIST_WORDS
+            ):
+                j += 1
+            out.append((a, spans[j - 1][1], False))
+            i = j
+            continue
+        if is_item:
+            a += len(BULLET_LINE.match(text[a:b]).group())  # quote the item, not its bullet
+        if number := PARAGRAPH_NUMBER.match(text[a:b]):
+            a += len(number.group())  # the citation carries the paragraph number already
+        out.append((a, b, is_item))
+        i += 1
+    return out
+
+
+def readable(quote: str) -> str:
+    """A quote as it reads in an answer: list items joined with semicolons."""
+    lines = [strip_bullet(line).strip() for line in quote.split("\n") if line.strip()]
+    if len(lines) > 1 and any(BULLET_LINE.match(line) for line in quote.split("\n")):
+        head, items = lines[0], lines[1:]
+        items = [item.rstrip(" .;,") for item in items]
+        return normalise_space(f"{head} {'; '.join(items)}")
+    return normalise_space(" ".join(lines))

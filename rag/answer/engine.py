@@ -27,6 +27,8 @@ from rag.answer.generate import load_generative
 from rag.answer.routing import resolve_shared_labels, shared_label_notice
 from rag.embed import Embedder, get_embedder
 from rag.glossary import GLOSSARY_FILE, load_glossary
+from rag.insights import Collection, load_collection
+from rag.insights.taxonomy import load_taxonomy
 from rag.query import Query, analyse
 from rag.rerank import get_reranker
 from rag.retrieve import SearchIndex
@@ -49,6 +51,9 @@ class Engine:
         self.search = search
         self.directory = search.case_directory()
         self.glossary = load_glossary(settings.corpus_dir / GLOSSARY_FILE)
+        # Cards and theme tags, as the ingest that built this generation made them.
+        themes = load_taxonomy(settings.corpus_dir)
+        self.insights: Collection = load_collection(search.generation.path, themes)
         self.speller = self._speller()
         self._spelling = settings.retrieve.correct_spelling
         self.sentences = SentenceIndex(search.embedder)
