@@ -201,8 +201,7 @@ class IngestReport:
     changed: bool = False
     seconds: float = 0.0
     error: str = ""  # why the index could not be written (disk full, I/O error); "" when it was
-    # Review cards and theme tags: how many documents had theirs (re)built, and how long it took.
-    insights: dict[str, Any] = field(default_factory=dict)
+    insights: dict[str, Any] = field(default_factory=dict)  # cards and themes rebuilt: count, seconds
 
     @property
     def exit_code(self) -> int:

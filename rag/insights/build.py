@@ -41,6 +41,7 @@ class InsightsBuild:
     key: str = ""
     seconds: float = 0.0
     built: list[str] = field(default_factory=list)
+    embedded: int = 0  # texts embedded: sentences, and the taxonomy's phrasings once
 
     def __post_init__(self) -> None:
         self.key = insights_key(self.settings)
@@ -53,8 +54,10 @@ class InsightsBuild:
         started = time.perf_counter()
         if self._matcher is None:
             self._matcher = ThemeMatcher(self._themes, self.embedder)
+            self.embedded += sum(len(t.phrasings) for t in self._themes)
         doc = Document.from_dict(document)
         sentences = document_sentences(doc, passages)
+        self.embedded += len(sentences)
         matches = self._matcher.match(sentences, embed_sentences(self.embedder, sentences))
         tags = tag_document(doc, matches, self._model)
         card = build_card(doc, sentences, tags, _theme_strength(matches, self._model))
@@ -69,7 +72,7 @@ class InsightsBuild:
         }
 
     def report(self) -> dict[str, Any]:
-        return {"documents": len(self.built), "seconds": round(self.seconds, 3)}
+        return {"documents": len(self.built), "embedded": self.embedded, "seconds": round(self.seconds, 3)}
 
 
 def _theme_strength(matches, model: ThemeModel) -> np.ndarray:
