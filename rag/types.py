@@ -118,10 +118,7 @@ class Document:
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        for name in ("aliases", "pages", "guessed"):
-            data[name] = list(data[name])
-        return data
+        return {k: list(v) if k in ("aliases", "pages", "guessed") else v for k, v in asdict(self).items()}
 
 
 @dataclass(frozen=True)
