@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,16 +21,18 @@ from rag.insights.themes import PACKAGED_MODEL, ThemeMatcher, ThemeModel, tag_do
 from rag.settings import Settings
 from rag.types import Document, Passage
 
-BUILD_VERSION = "1"  # bump when cards or tags are read differently, so every one is rebuilt
+_CODE = Path(__file__).resolve().parent  # the card and tag readers: a change to them rebuilds every card
 Progress = Callable[[str, int, int], None]
 
 
 def insights_key(settings: Settings) -> str:
     """What a document's insights depend on besides its own text: the taxonomy, the tagger
-    and this code's version."""
+    and the code that reads them."""
     model = settings.insights.theme_model or PACKAGED_MODEL
-    digest = hashlib.sha256(model.read_bytes()).hexdigest()[:16]
-    return f"{BUILD_VERSION}-{taxonomy_key(load_taxonomy(settings.corpus_dir))}-{digest}"
+    digest = hashlib.sha256(model.read_bytes())
+    for source in sorted(_CODE.glob("*.py")):
+        digest.update(source.read_bytes())
+    return f"{taxonomy_key(load_taxonomy(settings.corpus_dir))}-{digest.hexdigest()[:16]}"
 
 
 @dataclass
