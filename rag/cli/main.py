@@ -1,7 +1,7 @@
 """The `rag` command: thin wrappers over the same functions the app and tests call.
 
-One module per command (`ingest`, `catalog`, `cards`/`themes`, `ask`, `serve`, `eval`, `train`, `bench`), each registering its
-sub-parser; exit codes and shared options are in `common`.
+One module per command (`ingest`, `catalog`, `cards`/`themes`, `ask`, `serve`, `eval`, `train`,
+`bench`), each registering its sub-parser; exit codes and shared options are in `common`.
 """
 
 from __future__ import annotations

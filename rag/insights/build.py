@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import time
-from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np

@@ -11,6 +11,8 @@ from rag.insights.types import Item
 from rag.text import normalise_space
 from rag.types import Document
 
+Set = set[str] | frozenset[str]
+
 _REC_WORD = re.compile(r"\b(?:should|must|will|to (?:ensure|review|consider|seek|develop|provide|establish)|"
                        r"ensure|consider|recommend)", re.I)  # fmt: skip
 
@@ -36,7 +38,10 @@ def recommendations(document: Document, sentences: list[Sentence]) -> tuple[Item
             [i for i in items if _is_recommendation(i.text) and _key(i.text) not in headings]
         )
 
-    labelled, numbered = kept(_labelled_items(document)), kept(_numbered_items(document, spans))
+    labelled, numbered = (
+        kept(_labelled_items(document, headings)),
+        kept(_numbered_items(document, spans, headings)),
+    )
     # Labels win, unless the section's numbered list holds every labelled item and more.
     within = all(any(n.quote.start <= i.quote.start < n.quote.end for n in numbered) for i in labelled)
     best = numbered if numbered and (within or not labelled) else labelled
@@ -110,7 +115,7 @@ def _one_numbering(items: list[Item]) -> list[Item]:
     return items
 
 
-def _labelled_items(document: Document) -> list[Item]:
+def _labelled_items(document: Document, headings: set[str]) -> list[Item]:
     """Items under a label line of their own ("Recommendation:", "Recommendation 2:")."""
     text = document.text
     items = []
@@ -120,7 +125,7 @@ def _labelled_items(document: Document) -> list[Item]:
         if rest and not number:  # "Recommendations of the review are ..." is prose, not a label
             continue
         begin = match.start(3) if rest else _next_text(text, match.end())
-        end = _item_end(text, begin)
+        end = _item_end(text, begin, headings=headings)
         body = _clean(text[begin:end])
         if body:
             items.append(Item(body, span(document, begin, end), number or str(len(items) + 1)))
@@ -131,7 +136,7 @@ def _labels_are_headings(items: list[Item]) -> bool:
     return all(len(i.text.split()) >= 4 for i in items)
 
 
-def _numbered_items(document: Document, spans: list[tuple[int, int]]) -> list[Item]:
+def _numbered_items(document: Document, spans: list[tuple[int, int]], headings: set[str]) -> list[Item]:
     """Numbered lines of the recommendations section ("1.", "4.2", a number alone on its line)."""
     text = document.text
     starts: list[tuple[int, int, str]] = []  # (line start, text start, number)
@@ -145,7 +150,7 @@ def _numbered_items(document: Document, spans: list[tuple[int, int]]) -> list[It
     items = []
     for k, (_, begin, number) in enumerate(starts):
         stop = starts[k + 1][0] if k + 1 < len(starts) else _span_end(spans, begin)
-        end = _item_end(text, begin, stop)
+        end = _item_end(text, begin, stop, headings)
         body = _clean(text[begin:end])
         if body and (
             _REC_WORD.search(body) or re.match(r"that\b", body, re.I)
@@ -201,25 +206,28 @@ def _span_end(spans: list[tuple[int, int]], offset: int) -> int:
     return next((end for start, end in spans if start <= offset < end), offset)
 
 
-def _item_end(text: str, begin: int, stop: int | None = None) -> int:
-    """Where an item that starts at `begin` ends: before the next heading, label or
-    recommendation, at `stop`, or at the end of the text."""
+def _item_end(text: str, begin: int, stop: int | None = None, headings: Set[str] = frozenset()) -> int:
+    """Where an item that starts at `begin` ends: before the next heading (a known one, or a
+    short line standing alone between blank lines), label or recommendation, at `stop`, or at
+    the end of the text."""
     stop = len(text) if stop is None else stop
-    offset = text.find("\n", begin)
-    end = stop if offset < 0 or offset > stop else offset
-    while 0 <= offset < stop:
-        nxt = text.find("\n", offset + 1)
-        line = text[offset + 1 : stop if nxt < 0 or nxt > stop else nxt]
-        if line.strip() and (
-            _STOP_LINE.match(line) or _LABEL_LINE.match(line) and re.search(r"recommend", line, re.I)
-        ):
-            break
+    lines = [(begin + m.start(), m.group()) for m in re.finditer(r"[^\n]*", text[begin:stop])]
+    end = begin
+    for k, (at, line) in enumerate(lines):
+        if k and line.strip():
+            alone = not lines[k - 1][1].strip() and (k + 1 >= len(lines) or not lines[k + 1][1].strip())
+            if _stops_item(line) or _key(line) in headings or alone and _heading_like(line):
+                break
         if line.strip():
-            end = offset + 1 + len(line)
-        offset = nxt
+            end = at + len(line)
     while end > begin and text[end - 1].isspace():
         end -= 1
     return end
+
+
+def _heading_like(line: str) -> bool:
+    words = line.split()
+    return 0 < len(words) <= 12 and not _TOP_BULLET.match(line) and not re.search(r"[.:;,]\s*$", line)
 
 
 def _stops_item(line: str) -> bool:
