@@ -19,7 +19,7 @@ from rag.answer.render import render
 from rag.insights import Collection, Quote, ReviewCard
 from rag.insights.themes import keyword_pattern
 from rag.query import Query
-from rag.types import Answer, AnswerPart, Citation, Document
+from rag.types import Answer, AnswerPart, Citation, Document, Hit, Passage
 
 _LIST_REVIEWS = re.compile(
     r"\b(?:which|what|list|name|show)\b.{0,30}\b(?:reviews|cases|documents)\b.{0,40}"
@@ -39,9 +39,10 @@ MOST_FINDINGS_IN_SUMMARY = 3
 
 
 class CollectionAnswers:
-    def __init__(self, insights: Collection, documents: dict[str, Document]):
+    def __init__(self, insights: Collection, documents: dict[str, Document], passages: dict[str, Passage]):
         self.insights = insights
         self.documents = documents
+        self.passages = passages
         self._themes = [(t, _theme_pattern(t.name, t.keywords)) for t in insights.themes]
 
     def answer(self, query: Query) -> Answer | None:
@@ -70,7 +71,7 @@ class CollectionAnswers:
     # --- the answers --------------------------------------------------------------------
 
     def _list_reviews(self, query: Query) -> Answer:
-        build = _Builder(self.documents)
+        build = _Builder(self.documents, self.passages)
         cards = self.insights.cards
         build.say(prompts.COLLECTION_REVIEWS.format(count=len(cards)))
         for card in cards:
@@ -80,7 +81,7 @@ class CollectionAnswers:
         return build.answer(query, "collection: the list of reviews")
 
     def _reviews_with(self, query: Query, theme) -> Answer:
-        build = _Builder(self.documents)
+        build = _Builder(self.documents, self.passages)
         tagged = self.insights.reviews_with(theme.id)
         total = len(self.insights.cards)
         if not tagged:
@@ -92,7 +93,7 @@ class CollectionAnswers:
         return build.answer(query, f"collection: reviews tagged {theme.id}", grouped=True)
 
     def _summary(self, query: Query, card: ReviewCard) -> Answer:
-        build = _Builder(self.documents)
+        build = _Builder(self.documents, self.passages)
         for name in ("incident", "child_age"):
             field = card.field(name)
             if field.quote and not (
@@ -110,7 +111,7 @@ class CollectionAnswers:
         return build.answer(query, "collection: the review's card")
 
     def _recommendations(self, query: Query, card: ReviewCard) -> Answer:
-        build = _Builder(self.documents)
+        build = _Builder(self.documents, self.passages)
         build.say(prompts.CARD_RECOMMENDATION_LIST.format(name=card.name, count=len(card.recommendations)))
         for item in card.recommendations:
             number = f"{item.number}. " if item.number else ""
@@ -121,7 +122,7 @@ class CollectionAnswers:
         """A review (often a briefing) that makes none: say so, and give what it found."""
         if not card.key_findings:
             return None
-        build = _Builder(self.documents)
+        build = _Builder(self.documents, self.passages)
         build.say(prompts.CARD_NO_RECOMMENDATIONS.format(name=card.name))
         for item in card.key_findings:
             build.claim(card, item.text, [item.quote], bullet=True)
@@ -167,8 +168,9 @@ def _same_quote(a: Quote | None, b: Quote | None) -> bool:
 class _Builder:
     """Parts and citations of an answer made from cards."""
 
-    def __init__(self, documents: dict[str, Document]):
+    def __init__(self, documents: dict[str, Document], passages: dict[str, Passage]):
         self.documents = documents
+        self.passages = passages
         self.parts: list[AnswerPart] = []
         self.citations: list[Citation] = []
         self._grouped = False
@@ -196,6 +198,11 @@ class _Builder:
         )  # fmt: skip
         return n
 
+    def _cited_passages(self) -> list[Hit]:
+        """The passages the answer quotes, in order: what it was drawn from."""
+        ids = dict.fromkeys(c.passage_id for c in self.citations if c.passage_id in self.passages)
+        return [Hit(self.passages[pid], 1.0) for pid in ids]
+
     def answer(self, query: Query, reason: str, grouped: bool = False, abstained: bool = False) -> Answer:
         return Answer(
             question=query.question,
@@ -204,6 +211,7 @@ class _Builder:
             generator="cards",
             latency_ms=0.0,
             citations=self.citations,
+            retrieved=self._cited_passages(),
             reason=reason,
             cases=sorted({c.case for c in self.citations}) or query.case_names,
             parts=self.parts,

@@ -127,6 +127,7 @@ def card_scores(cards_by_doc: dict[str, dict[str, Any]], labels: dict[str, dict[
         d for d, label in labels.items() if d in per_doc and not label["recommendations"].get("not_stated")
     ]
     return {
+        "reviews": len(per_doc),
         "overall": sum(per_field.values()) / len(per_field),
         "scalar_fields": sum(per_field[f] for f in CARD_SCALARS) / len(CARD_SCALARS),
         "per_field": per_field,
@@ -135,3 +136,34 @@ def card_scores(cards_by_doc: dict[str, dict[str, Any]], labels: dict[str, dict[
         "per_document": per_doc,
         "missing": sorted(set(labels) - set(per_doc)),
     }
+
+
+# --- in the `rag eval` report --------------------------------------------------------------
+
+CARDS_FILE, THEMES_FILE = "cards.jsonl", "themes.jsonl"  # beside the gold file
+
+
+def insights_metrics(collection, eval_dir: Path) -> dict[str, Any] | None:
+    """Card field accuracy and theme precision / recall of an engine's collection against the
+    hand labels beside the gold file, by review split (train reviews fitted the theme
+    tagger; test reviews did not). None when there are no labels or no cards."""
+    cards_path, themes_path = eval_dir / CARDS_FILE, eval_dir / THEMES_FILE
+    if not collection.cards or not (cards_path.exists() or themes_path.exists()):
+        return None
+    cards = {doc: card.to_dict() for card in collection.cards for doc in card.documents}
+    out: dict[str, Any] = {"cards": {}, "themes": {}}
+    splits = {s: (lambda d, s=s: review_split(d) == s) for s in REVIEW_SPLITS} | {"all": lambda d: True}
+    if cards_path.exists():
+        labels = load_card_labels(cards_path)
+        for name, keep in splits.items():
+            result = card_scores(cards, {d: label for d, label in labels.items() if keep(d)})
+            out["cards"][name] = {k: v for k, v in result.items() if k != "per_document"}
+    if themes_path.exists():
+        labels = load_theme_labels(themes_path)
+        tagged = {(doc, t.theme) for card in collection.cards for doc in card.documents for t in card.themes}
+        for name, keep in splits.items():
+            truth = {
+                key: bool(row["present"]) for key, row in labels.items() if keep(key[0]) and key[0] in cards
+            }
+            out["themes"][name] = theme_scores({key: key in tagged for key in truth}, truth)
+    return out

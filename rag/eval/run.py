@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from rag.eval import score as ev
 from rag.eval.gold import GoldItem, in_split, load_gold, splits
+from rag.eval.insights import insights_metrics
 from rag.eval.metrics import Check, check, ir_measures_check
 from rag.jsonl import write_jsonl
 from rag.settings import Settings
@@ -221,10 +222,12 @@ def write_outputs(
     checks: list[Check] | None = None,
     split: str | None = None,
     assigned: dict[str, str] | None = None,
+    insights: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """results.jsonl, scores.jsonl, metrics.json, report.html and report.md; returns the metrics.
     `split`: the gold items were kept to the train or the test split; `assigned`: each gold
-    item's split, for the train/test table of a run over both."""
+    item's split, for the train/test table of a run over both; `insights`: card and theme
+    scores (rag.eval.insights)."""
     from rag.eval.report.context import build_report
     from rag.eval.report.render import render_html, render_markdown
 
@@ -254,6 +257,7 @@ def write_outputs(
             }
             for r in compared
         },
+        **({"insights": insights} if insights else {}),
     }
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=1, ensure_ascii=False), encoding="utf-8")
     report = build_report(metrics, main.results, main.rows, items)
@@ -312,6 +316,8 @@ def run_and_write(
     `split` keeps the train or the test items only (the gate is meant for the test split)."""
     gold = load_gold(gold_path)
     items = in_split(gold, split)[:limit]
+    engines = engines or Engines()
     runs = evaluate(items, settings, configs, engines, progress)
     checks = check(runs[0].overall, thresholds) if thresholds else []
-    return write_outputs(out_dir, runs, items, gold_path, checks, split, splits(gold)), checks
+    insights = insights_metrics(engines.engine(runs[0].settings).insights, gold_path.parent)
+    return write_outputs(out_dir, runs, items, gold_path, checks, split, splits(gold), insights), checks

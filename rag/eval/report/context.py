@@ -129,6 +129,7 @@ class Report:
     worst: list[WorstItem]
     definitions: list[Metric]
     cross_check: str
+    insights: list[Table] = ()  # type: ignore[assignment]  # review cards and theme tags
 
     @property
     def gate_failed(self) -> list[GateResult]:
@@ -159,7 +160,48 @@ def build_report(
         worst=worst_items(results, scores, items),
         definitions=list(METRICS.values()),
         cross_check=cross_check(metrics),
+        insights=insights_tables(metrics.get("insights")),
     )
+
+
+def _plain(key: str, number: float | None) -> Value:
+    return Value(key, number, "n/a" if number is None else f"{number:.2f}")
+
+
+def _complete(cards: dict[str, Any]) -> str:
+    return f"{cards['recommendations_complete']}/{cards['reviews_with_recommendations']}"
+
+
+def insights_tables(insights: dict[str, Any] | None) -> list[Table]:
+    """Card field accuracy and theme tagging, by review split, each with a chart."""
+    if not insights:
+        return []
+    tables = []
+    cards = insights.get("cards") or {}
+    if cards:
+        fields = list(next(iter(cards.values()))["per_field"])
+        rows = [
+            Row(split, [_plain("overall", c["overall"])] + [_plain(f, c["per_field"][f]) for f in fields]
+                + [Value("complete", None, _complete(c))], items=c.get("reviews", 0))
+            for split, c in cards.items()
+        ]  # fmt: skip
+        series = [(split, [c["per_field"][f] for f in fields]) for split, c in cards.items()]
+        chart = bar_chart("Review cards: field accuracy", fields, series)
+        columns = ["overall", *fields, "recommendations complete"]
+        tables.append(Table("Review cards: field accuracy by review split", columns, rows, chart))
+    themes = insights.get("themes") or {}
+    if themes:
+        keys = ("precision", "recall", "f1")
+        rows = [
+            Row(split, [_plain(k, t["overall"][k]) for k in keys], items=t["overall"]["labelled"])
+            for split, t in themes.items()
+        ]
+        test = themes.get("test") or next(iter(themes.values()))
+        names = list(test["per_theme"])
+        series = [(k, [test["per_theme"][n][k] for n in names]) for k in ("precision", "recall")]
+        chart = bar_chart("Theme tagging on the test reviews, per theme", names, series)
+        tables.append(Table("Theme tagging by review split", list(keys), rows, chart))
+    return tables
 
 
 def _value(key: str, number: float | None, precise: bool = False, best: bool = False) -> Value:
