@@ -33,10 +33,9 @@ def recommendations(document: Document, sentences: list[Sentence]) -> tuple[Item
     spans = [(p.start, p.end) for p in region]
     headings = _headings(sentences)
 
-    def kept(items: list[Item]) -> list[Item]:
-        return _one_numbering(
-            [i for i in items if _is_recommendation(i.text) and _key(i.text) not in headings]
-        )
+    def kept(items: list[Item], listed: bool = False) -> list[Item]:
+        items = [i for i in items if _is_recommendation(i.text, listed) and _key(i.text) not in headings]
+        return _one_numbering(items)
 
     labelled, numbered = (
         kept(_labelled_items(document, headings)),
@@ -45,7 +44,7 @@ def recommendations(document: Document, sentences: list[Sentence]) -> tuple[Item
     # Labels win, unless the section's numbered list holds every labelled item and more.
     within = all(any(n.quote.start <= i.quote.start < n.quote.end for n in numbered) for i in labelled)
     best = numbered if numbered and (within or not labelled) else labelled
-    best = best or kept(_listed_items(document, spans))
+    best = best or kept(_listed_items(document, spans), listed=True)
     if best:
         return tuple(best)
     out = []
@@ -93,11 +92,12 @@ def _key(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
-def _is_recommendation(text: str) -> bool:
+def _is_recommendation(text: str, listed: bool = False) -> bool:
     """Not a lead-in ("The review makes the following recommendations:"), an instruction to
-    the reader, or a heading ("Background reading and references")."""
+    the reader, or a numbered heading ("8 Background reading and references"); a list item
+    is never a heading."""
     words = len(text.split())
-    heading = words <= 6 and not re.search(r"[.;]", text) and not _REC_WORD.search(text)
+    heading = not listed and words <= 6 and not re.search(r"[.;]", text) and not _REC_WORD.search(text)
     return words >= 4 and not heading and not _LEAD_IN.search(text.strip()) and not INSTRUCTION.search(text)
 
 
@@ -191,9 +191,10 @@ def _belongs(line: str, after_lead_in: bool) -> bool:
 
 
 def _short_item(line: str) -> bool:
-    """A sub-item printed flush with its parent: a short list item after a lead-in."""
+    """A sub-item printed flush with its parent: after a lead-in ("working with:"), a short
+    item that goes on the lead-in's sentence (it starts in lower case)."""
     match = _TOP_BULLET.match(line)
-    return bool(match) and len(match.group(1).split()) <= 5
+    return bool(match) and match.group(1)[:1].islower() and len(match.group(1).split()) <= 8
 
 
 def _next_text(text: str, offset: int) -> int:

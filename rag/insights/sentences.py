@@ -43,15 +43,28 @@ def document_sentences(document: Document, passages: list[Passage]) -> list[Sent
         if passage.section_type in NOT_ABOUT_THE_REVIEW:
             continue
         for a, b, _ in group_units(passage.text):
-            quote = passage.text[a:b]
-            start = document.text.find(quote, passage.start)
-            if start < 0:
-                start = passage.start + a
+            found = _locate(document.text, passage.text[a:b], passage.start)
+            if found is None:
+                continue  # a passage's text that is not the document's cannot be cited exactly
+            start, end = found
+            quote = document.text[start:end]
             if start in seen or not quote.strip() or _POINTER.search(quote.strip()):
                 continue
             seen.add(start)
-            out.append(Sentence(passage, start, start + len(quote), quote, readable(quote), start / length))
+            out.append(Sentence(passage, start, end, quote, readable(quote), start / length))
     return out
+
+
+def _locate(text: str, quote: str, near: int) -> tuple[int, int] | None:
+    """Where a passage's unit is in the document's text: exactly, or with other spacing."""
+    start = text.find(quote, near)
+    if start >= 0:
+        return start, start + len(quote)
+    words = quote.split()
+    if not words:
+        return None
+    found = re.compile(r"\s+".join(re.escape(w) for w in words)).search(text, near)
+    return (found.start(), found.end()) if found else None
 
 
 def embed_sentences(embedder: Embedder, sentences: list[Sentence]) -> np.ndarray:

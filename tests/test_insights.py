@@ -1,0 +1,214 @@
+"""Review cards and theme tags: the taxonomy file, the readers on made-up reviews (fake
+embedder), and the cards, tags and collection answers of the real corpus (real model)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rag.insights.cards import build_card
+from rag.insights.recommendations import recommendations
+from rag.insights.sentences import document_sentences
+from rag.insights.taxonomy import TaxonomyError, load_taxonomy
+from rag.insights.themes import keyword_pattern
+from rag.types import Document, Passage
+
+EVAL = Path(__file__).resolve().parent.parent / "eval"
+
+
+# --- the taxonomy ------------------------------------------------------------------------
+
+
+def test_packaged_taxonomy_has_the_recurring_themes_each_with_phrasings_and_keywords():
+    themes = {t.id: t for t in load_taxonomy()}
+    assert len(themes) >= 20
+    for wanted in ("over_optimism", "hidden_men", "disguised_compliance", "voice_of_child", "record_keeping"):
+        assert themes[wanted].phrasings and themes[wanted].keywords and themes[wanted].definition
+
+
+def test_an_organisations_themes_file_adds_and_replaces_themes(tmp_path):
+    (tmp_path / "themes.toml").write_text(
+        '[themes.county_lines]\nname = "County lines"\ndefinition = "Exploitation to carry drugs."\n'
+        'phrasings = ["He was exploited to carry drugs between towns."]\nkeywords = ["county lines"]\n\n'
+        '[themes.neglect]\nname = "Neglect (local wording)"\ndefinition = "d"\nphrasings = ["p"]\nkeywords = []\n'
+    )
+    themes = {t.id: t for t in load_taxonomy(tmp_path)}
+    assert themes["county_lines"].keywords == ("county lines",)
+    assert themes["neglect"].name == "Neglect (local wording)"
+    assert "over_optimism" in themes
+
+
+@pytest.mark.parametrize(
+    "body, named",
+    [
+        ("[themes.x]\nname = 1\n", "`name`"),
+        ('[themes.x]\nname = "X"\ndefinition = "d"\nphrasings = []\nkeywords = []\n', "phrasing"),
+        ("not toml [[[", "cannot be read"),
+    ],
+)
+def test_a_broken_themes_file_is_named_with_what_to_fix(tmp_path, body, named):
+    (tmp_path / "themes.toml").write_text(body)
+    with pytest.raises(TaxonomyError) as caught:
+        load_taxonomy(tmp_path)
+    assert "themes.toml" in str(caught.value) and named in str(caught.value)
+
+
+def test_keywords_match_whole_words_with_hyphen_or_space_and_plurals():
+    pattern = keyword_pattern(("over-optimism", "hidden man"))
+    assert pattern.search("There was over optimism about the parents")
+    assert pattern.search("Over-Optimism was a theme")
+    assert pattern.search("the hidden mans")  # plural forms are tolerated
+    assert not pattern.search("moreover-optimistic")
+
+
+# --- readers on made-up reviews ----------------------------------------------------------
+
+
+def _document(sections: list[tuple[str, str, str]], case: str = "Child Z") -> tuple[Document, list[Passage]]:
+    """(heading, section type, text) per section, as the chunker would make them."""
+    text, passages = "", []
+    for i, (heading, kind, body) in enumerate(sections):
+        start = len(text)
+        text += body + "\n\n"
+        passages.append(
+            Passage(
+                id=f"z#{i}", doc_id="z.md", title="Serious Case Review: Child Z", case=case, board="",
+                year=2020, page=None, page_end=None, section=heading, paragraph=None, start=start,
+                end=start + len(body), text=body, ordinal=i, review="child-z", review_name=f"{case} (Testshire, 2020)",
+                section_type=kind,
+            )
+        )  # fmt: skip
+    document = Document(
+        doc_id="z.md", title="Serious Case Review: Child Z", case=case, board="Testshire Safeguarding Children Board",
+        year=2020, review="child-z", review_name=f"{case} (Testshire, 2020)", review_type="serious case review",
+        text=text.rstrip(),
+    )  # fmt: skip
+    return document, passages
+
+
+def _recommendations(sections):
+    document, passages = _document(sections)
+    return [(i.number, i.text) for i in recommendations(document, document_sentences(document, passages))]
+
+
+def test_numbered_recommendations_keep_their_numbers_and_skip_the_lead_in_and_the_next_heading():
+    found = _recommendations([
+        ("Contents", "references", "1 Introduction\n9 Recommendations\n10 References"),
+        ("9 Recommendations", "recommendations",
+         "9 Recommendations\n\nThe review makes the following recommendations to the Board:\n\n"
+         "1. The Board should seek assurance that referrals are followed up.\n"
+         "2. Health services should record who lives in the household,\nincluding any new partner.\n"
+         "3. The Board should monitor the implementation of these recommendations."),
+        ("10 References", "references", "10 References\n\nWorking Together (2018)."),
+    ])  # fmt: skip
+    assert [n for n, _ in found] == ["1", "2", "3"]
+    assert (
+        found[1][1] == "Health services should record who lives in the household, including any new partner."
+    )
+
+
+def test_recommendations_labelled_one_by_one_after_learning_points_are_all_found():
+    found = _recommendations([
+        ("6 Learning and recommendations > Learning Point 1", "learning",
+         "Learning Point 1:\n\nStrategy meetings need medical advice.\n\nRecommendation:\n\n"
+         "The Board to request that hospitals review how advice reaches strategy meetings.\n\n"
+         "Learning Point 2:\n\nHousing moves need planning.\n\nQuestion to the Board:\n\n"
+         "The Board to consider housing arrangements.\n\nRecommendation:\n\n"
+         "The Board to request assurance about support for families moving on."),
+    ])  # fmt: skip
+    assert [t for _, t in found] == [
+        "The Board to request that hospitals review how advice reaches strategy meetings.",
+        "The Board to request assurance about support for families moving on.",
+    ]
+
+
+def test_listed_recommendations_keep_their_sub_items():
+    found = _recommendations([
+        ("Slide 9: Recommendations for the Board", "recommendations",
+         "- Build confidence in networks to use respectful certainty\n- Support practitioners working with:\n"
+         "- avoidant families\n- disguised compliance\n- Multi-agency training to reflect this learning"),
+    ])  # fmt: skip
+    assert [n for n, _ in found] == ["1", "2", "3"]
+    assert "avoidant families" in found[1][1] and "disguised compliance" in found[1][1]
+
+
+def test_a_review_without_recommendations_has_none_even_if_its_contents_list_names_the_section():
+    assert _recommendations([("Contents", "other", "1 Introduction\n8 Recommendations\n9 Appendix")]) == []
+
+
+def test_card_reads_the_child_and_what_happened_from_the_story_and_cites_them():
+    document, passages = _document([
+        ("1 Introduction", "summary",
+         "This review concerns Child Z, a baby girl who was admitted to hospital aged seven weeks "
+         "with a fractured skull. Her mother said she had fallen."),
+        ("4 Analysis", "analysis",
+         "The review found that professionals did not question the explanation given by the parents."),
+    ])  # fmt: skip
+    card = build_card(document, document_sentences(document, passages))
+    assert card.field("child_sex").value == "female"
+    assert card.field("child_age").value == "aged seven weeks"
+    assert "fractured skull" in card.field("incident").value
+    for name in ("child_sex", "child_age", "incident"):
+        quote = card.field(name).quote
+        assert document.text[quote.start : quote.end] == quote.text
+    assert not card.field("year").stated or card.field("year").quote is None  # no date printed: not read
+
+
+# --- the real corpus ----------------------------------------------------------------------
+
+
+def test_every_labelled_recommendation_of_the_bundled_reviews_is_on_its_card(real_engine):
+    from rag.eval.insights import holds, load_card_labels
+
+    labels = load_card_labels(EVAL / "cards.jsonl")
+    cards = {doc: c for c in real_engine.insights.cards for doc in c.documents}
+    missing = {}
+    for doc, label in labels.items():
+        wanted = label["recommendations"]
+        if wanted.get("not_stated"):
+            continue
+        texts = [f"{i.text} {i.quote.text}" for i in cards[doc].recommendations]
+        lost = [w for w in wanted["items"] if not any(holds(t, w) for t in texts)]
+        if lost:
+            missing[doc] = lost
+    # One review (its agency recommendations printed as numbered lines below the board's)
+    # is known to lose some; every other review must have all of its recommendations.
+    assert len(missing) <= 1, json.dumps(missing, indent=1)
+
+
+def test_card_quotes_are_exact_document_text_and_theme_tags_cite_sentences(real_engine):
+    documents = real_engine.search.documents
+    assert len(real_engine.insights.cards) == len({d.review for d in documents.values()})
+    for card in real_engine.insights.cards:
+        quotes = [f.quote for f in card.fields.values() if f.quote]
+        quotes += [i.quote for i in (*card.agencies, *card.key_findings, *card.recommendations)]
+        quotes += [q for t in card.themes for q in t.sentences]
+        for quote in quotes:
+            assert documents[quote.doc_id].text[quote.start : quote.end] == quote.text, (card.name, quote)
+        assert all(t.sentences for t in card.themes)
+
+
+def test_theme_tags_of_the_test_reviews_hold_up_against_the_hand_labels(real_engine):
+    from rag.eval.insights import insights_metrics
+
+    scores = insights_metrics(real_engine.insights, EVAL)["themes"]["test"]["overall"]
+    # The tagger never saw these reviews' labels; a floor well below today's figures
+    # (precision 0.72, recall 0.81) catches a reader or a model that broke.
+    assert scores["precision"] >= 0.6 and scores["recall"] >= 0.6, scores
+
+
+def test_collection_questions_are_answered_from_the_cards_with_citations(real_engine):
+    listing = real_engine.answer("Which reviews are in this collection?")
+    assert listing.generator == "cards" and not listing.abstained
+    assert len([p for p in listing.parts if p.kind == "statement"]) == len(real_engine.insights.cards)
+    themed = real_engine.answer("Which reviews mention disguised compliance, and how many?")
+    tagged = real_engine.insights.reviews_with("disguised_compliance")
+    assert f"{len(tagged)} of the {len(real_engine.insights.cards)} reviews" in themed.answer
+    assert {c.case for c in themed.citations} == {card.name for card, _ in tagged}
+    recs = real_engine.answer("What did the Child J review recommend?")
+    card = next(c for c in real_engine.insights.cards if c.name.startswith("Child J"))
+    assert len(recs.citations) == len(card.recommendations) >= 4
+    narrowed = real_engine.answer("What did the Child J review recommend about housing?")
+    assert narrowed.generator != "cards"  # one topic of the review: the passages answer it
