@@ -47,30 +47,77 @@ def fake_collection(quote=_quote) -> Collection:
         documents=(s,),
         fields={
             "title": Field("Learning from Case S", quote(s, "Learning from Case S", 0, page=1), "document"),
-            "board": Field("Norfolk Safeguarding Children Board", quote(s, "Norfolk Safeguarding Children Board", 30, page=1), "document"),
+            "board": Field(
+                "Norfolk Safeguarding Children Board",
+                quote(s, "Norfolk Safeguarding Children Board", 30, page=1),
+                "document",
+            ),
             "year": Field("2017", quote(s, "published in 2017", 80, page=1), "document"),
-            "review_type": Field("Serious Case Review", quote(s, "This Serious Case Review", 120, page=2), "document"),
-            "child_age": Field("7 months", quote(s, "aged 7 months", 160, page=2, paragraph="2.1"), "document"),
+            "review_type": Field(
+                "Serious Case Review", quote(s, "This Serious Case Review", 120, page=2), "document"
+            ),
+            "child_age": Field(
+                "7 months", quote(s, "aged 7 months", 160, page=2, paragraph="2.1"), "document"
+            ),
             "child_sex": Field("male", quote(s, "he was", 200, page=2), "document"),
-            "incident": Field("He died of a head injury.", quote(s, "He died of a head injury.", 240, page=2, paragraph="2.2"), "document"),
+            "incident": Field(
+                "He died of a head injury.",
+                quote(s, "He died of a head injury.", 240, page=2, paragraph="2.2"),
+                "document",
+            ),
         },
-        agencies=(Item("Police", quote(s, "the police", 300, page=3)), Item("Health visiting", quote(s, "the health visitor", 320, page=3))),
+        agencies=(
+            Item("Police", quote(s, "the police", 300, page=3)),
+            Item("Health visiting", quote(s, "the health visitor", 320, page=3)),
+        ),
         key_findings=tuple(
-            Item(f"Finding {n} about the consultation.", quote(s, f"Finding {n} about the consultation.", 400 + 50 * n, page=4), str(n))
+            Item(
+                f"Finding {n} about the consultation.",
+                quote(s, f"Finding {n} about the consultation.", 400 + 50 * n, page=4),
+                str(n),
+            )
             for n in (1, 2)
         ),
         recommendations=tuple(
-            Item(f"The Board should act on point {n}.", quote(s, f"The Board should act on point {n}.", 600 + 50 * n, page=5), f"R{n}")
+            Item(
+                f"The Board should act on point {n}.",
+                quote(s, f"The Board should act on point {n}.", 600 + 50 * n, page=5),
+                f"R{n}",
+            )
             for n in range(1, 8)
         ),
         themes=(
-            ThemeTag("professional_curiosity", "Professional curiosity", "major", 0.91, (
-                quote(s, "Nobody asked why the baby was bruised.", 1000, page=6, paragraph="4.1.17", section="4 Analysis"),
-                quote(s, "Professionals accepted the explanation.", 1100, page=6, page_end=7, paragraph="4.1.18"),
-            )),  # fmt: skip
-            ThemeTag("information_sharing", "Information sharing", "minor", 0.55, (
-                quote(s, "The GP was not told.", 1200, page=8),
-            )),  # fmt: skip
+            ThemeTag(
+                "professional_curiosity",
+                "Professional curiosity",
+                "major",
+                0.91,
+                (
+                    quote(
+                        s,
+                        "Nobody asked why the baby was bruised.",
+                        1000,
+                        page=6,
+                        paragraph="4.1.17",
+                        section="4 Analysis",
+                    ),
+                    quote(
+                        s,
+                        "Professionals accepted the explanation.",
+                        1100,
+                        page=6,
+                        page_end=7,
+                        paragraph="4.1.18",
+                    ),
+                ),
+            ),  # fmt: skip
+            ThemeTag(
+                "information_sharing",
+                "Information sharing",
+                "minor",
+                0.55,
+                (quote(s, "The GP was not told.", 1200, page=8),),
+            ),  # fmt: skip
         ),
     )
     child_x = ReviewCard(
@@ -83,7 +130,11 @@ def fake_collection(quote=_quote) -> Collection:
             "year": Field("2020", None, "catalog"),
             "incident": Field(HOSTILE_INCIDENT, quote(x, HOSTILE_INCIDENT, 50, page=1), "document"),
         },
-        themes=(ThemeTag("information_sharing", "Information sharing", "major", 0.8, (quote(x, HOSTILE_SENTENCE, 300),)),),
+        themes=(
+            ThemeTag(
+                "information_sharing", "Information sharing", "major", 0.8, (quote(x, HOSTILE_SENTENCE, 300),)
+            ),
+        ),
     )
     child_j = ReviewCard(
         review="warwickshire/child-j",
@@ -101,7 +152,9 @@ class StubHolder:
     def __init__(self, settings, collection: Collection, loading: bool = False):
         self.settings = settings
         self.loading = loading
-        self.engine = SimpleNamespace(insights=collection, search=SimpleNamespace(generation=SimpleNamespace(path=Path("g1"))))
+        self.engine = SimpleNamespace(
+            insights=collection, search=SimpleNamespace(generation=SimpleNamespace(path=Path("g1")))
+        )
 
     def get(self):
         if self.loading:
@@ -139,7 +192,15 @@ def test_reviews_lists_every_card_as_its_json(api):
     assert body["count"] == 3 and "note" not in body
     assert [r["review"] for r in body["reviews"]] == ["norfolk-case-s", "case-x", "warwickshire/child-j"]
     child_s = body["reviews"][0]
-    assert set(child_s["fields"]) == {"title", "board", "year", "review_type", "child_age", "child_sex", "incident"}
+    assert set(child_s["fields"]) == {
+        "title",
+        "board",
+        "year",
+        "review_type",
+        "child_age",
+        "child_sex",
+        "incident",
+    }
     assert child_s["fields"]["child_age"]["quote"]["paragraph"] == "2.1"
     assert [r["number"] for r in child_s["recommendations"]] == [f"R{n}" for n in range(1, 8)]
     assert child_s["themes"][0]["sentences"][1]["page_end"] == 7
@@ -195,7 +256,9 @@ def test_while_the_engine_loads_the_api_says_so(settings, tmp_path):
 
 
 def test_the_routes_keep_the_apps_sign_in(settings, tmp_path):
-    web = _app(settings, fake_collection(), tmp_path, auth="password", users={"ann": hash_password("pw-ann-123")})
+    web = _app(
+        settings, fake_collection(), tmp_path, auth="password", users={"ann": hash_password("pw-ann-123")}
+    )
     for path in ("/api/reviews", "/api/reviews/case-x", "/api/themes"):
         assert web.get(path).status_code == 401, path
     signed_in = {"Authorization": "Basic " + base64.b64encode(b"ann:pw-ann-123").decode()}
@@ -294,21 +357,29 @@ def test_every_card_shows_its_facts_lists_and_themes(view):
     assert [n.text for n in recs.find_all("span", "scr-num")] == [f"R{n}" for n in range(1, 8)]
     assert len(recs.find_all("details")[0].find_all("li")) == 2  # five shown, two behind "Show 2 more"
     chips = child_s.find_all("li", "scr-chip")
-    assert [c.text for c in chips] == ["Professional curiosity, major theme", "Information sharing, minor theme"]
+    assert [c.text for c in chips] == [
+        "Professional curiosity, major theme",
+        "Information sharing, minor theme",
+    ]
 
 
 def test_every_quoted_value_links_to_its_span_on_the_reading_page(view):
     child_s = cards(view)["Child S (Norfolk, 2017)"]
     age = [dd for dd in child_s.find_all("dd") if "7 months" in dd.text][0].find_all("a")[0]
-    assert age.attrs["href"] == "https://intranet.example/scr/source/norfolk-case-s.md?start=160&end=173#quote"
+    assert (
+        age.attrs["href"] == "https://intranet.example/scr/source/norfolk-case-s.md?start=160&end=173#quote"
+    )
     assert age.attrs["aria-label"] == "Source of the child's age, p. 2 · para 2.1 (opens the review)"
     assert age.attrs["title"] == "aged 7 months" and age.attrs["target"] == "_blank"
     links = child_s.find_all("a", "scr-src")
     # 6 facts + what happened + 2 agencies + 2 findings + 7 recommendations, names all different
     assert len(links) == 18 and len({a.attrs["aria-label"] for a in links}) == 18
     j = cards(view)["Child J (Warwickshire, 2017)"]
-    assert j.find_all("a", "scr-src")[0].attrs["href"].startswith(
-        "https://intranet.example/scr/source/warwickshire-child-j.md?")
+    assert (
+        j.find_all("a", "scr-src")[0]
+        .attrs["href"]
+        .startswith("https://intranet.example/scr/source/warwickshire-child-j.md?")
+    )
 
 
 def test_values_not_stated_say_so_and_catalog_values_say_where_they_come_from(view):
@@ -319,10 +390,14 @@ def test_values_not_stated_say_so_and_catalog_values_say_where_they_come_from(vi
         assert not facts[name].find_all("a")
     assert facts["Board"].text == "Hostile Board (from the catalog)" and not facts["Board"].find_all("a")
     for section in ("scr-agencies", "scr-findings", "scr-recs"):
-        assert hostile.find_all("section", section)[0].find_all("span", "scr-not-stated")[0].text == "not stated"
+        assert (
+            hostile.find_all("section", section)[0].find_all("span", "scr-not-stated")[0].text == "not stated"
+        )
     j = cards(view)["Child J (Warwickshire, 2017)"]
     assert j.find_all("section", "scr-incident")[0].text == "What happenednot stated"
-    assert j.find_all("section", "scr-themes")[0].find_all("span", "scr-not-stated")[0].text == "no theme found"
+    assert (
+        j.find_all("section", "scr-themes")[0].find_all("span", "scr-not-stated")[0].text == "no theme found"
+    )
 
 
 def test_the_matrix_has_a_row_per_theme_a_column_per_review_and_counts(view):
@@ -334,7 +409,11 @@ def test_the_matrix_has_a_row_per_theme_a_column_per_review_and_counts(view):
     rows = table.find_all("tbody")[0].find_all("tr")
     names = [r.find_all("th")[0] for r in rows]
     assert all(th.attrs.get("scope") == "row" for th in names)
-    assert [th.text for th in names] == ["Information sharing", "Professional curiosity", "Voice of the child"]
+    assert [th.text for th in names] == [
+        "Information sharing",
+        "Professional curiosity",
+        "Voice of the child",
+    ]
     assert [r.find_all("td", "scr-count")[0].text for r in rows] == ["2", "1", "0"]
     sharing = rows[0].find_all("td", "scr-cell")
     assert [c.find_all("span", "scr-dot")[0].attrs["class"] for c in sharing] == [
@@ -345,20 +424,32 @@ def test_the_matrix_has_a_row_per_theme_a_column_per_review_and_counts(view):
 
 
 def test_a_tagged_cell_is_a_named_button_for_its_cited_sentences(view):
-    row = [r for r in view.find_all("tr") if r.find_all("th") and r.find_all("th")[0].text == "Professional curiosity"][0]
+    row = [
+        r
+        for r in view.find_all("tr")
+        if r.find_all("th") and r.find_all("th")[0].text == "Professional curiosity"
+    ][0]
     button = row.find_all("button")[0]
-    assert button.attrs["aria-label"] == "Child S (Norfolk, 2017): Professional curiosity, major theme; show 2 cited sentences"
+    assert (
+        button.attrs["aria-label"]
+        == "Child S (Norfolk, 2017): Professional curiosity, major theme; show 2 cited sentences"
+    )
     assert button.attrs["aria-expanded"] == "false" and button.attrs["type"] == "button"
-    panel = [p for p in view.find_all("section", "scr-tag-panel") if p.attrs["id"] == button.attrs["data-tag"]][0]
+    panel = [
+        p for p in view.find_all("section", "scr-tag-panel") if p.attrs["id"] == button.attrs["data-tag"]
+    ][0]
     assert button.attrs["aria-controls"] == panel.attrs["id"] and "hidden" in panel.attrs
     assert panel.find_all("h3")[0].text == "Professional curiosity in Child S (Norfolk, 2017)"
     sentences = panel.find_all("li")
     assert [s.find_all("blockquote")[0].text for s in sentences] == [
         "Nobody asked why the baby was bruised.", "Professionals accepted the explanation."]  # fmt: skip
-    assert sentences[0].find_all("p", "scr-where")[0].text == "p. 6 · para 4.1.17 · 4 Analysis · Read in context"
+    assert (
+        sentences[0].find_all("p", "scr-where")[0].text == "p. 6 · para 4.1.17 · 4 Analysis · Read in context"
+    )
     assert sentences[1].find_all("p", "scr-where")[0].text.startswith("pp. 6\u20137 · para 4.1.18")
     assert sentences[0].find_all("a")[0].attrs["href"] == (
-        "https://intranet.example/scr/source/norfolk-case-s.md?start=1000&end=1038#quote")
+        "https://intranet.example/scr/source/norfolk-case-s.md?start=1000&end=1038#quote"
+    )
 
 
 def test_headings_are_in_order(view):

@@ -69,8 +69,10 @@ def matrix_section(collection: Collection, link_base: str) -> str:
             f'</span></span><span class="scr-count-n">{count}</span></td></tr>'
         )
     legend = (
-        f'<p class="scr-legend">{marker("major")} major theme {marker("minor")} minor theme '
-        f"{marker(None)} not tagged. Choose a dot to read the sentences the review says it in.</p>"
+        f'<p class="scr-legend"><span class="scr-key">{marker("major")} major theme</span> '
+        f'<span class="scr-key">{marker("minor")} minor theme</span> '
+        f'<span class="scr-key">{marker(None)} not tagged.</span> '
+        "Choose a dot to read the sentences the review says it in.</p>"
     )
     table = (
         '<div class="scr-matrix-wrap" role="region" aria-labelledby="scr-matrix-heading" tabindex="0">'
