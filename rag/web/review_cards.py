@@ -110,7 +110,8 @@ def item_html(item: Item, position: int, link_base: str, what: str) -> str:
     if what == "agency":
         named = f"agency: {item.text}"
     value = f'<span class="scr-value">{escape_text(item.text)}</span>'
-    return f"<li>{number}{value} {quote_link(item.quote, link_base, named)}</li>"
+    numbered = ' class="scr-numbered"' if item.number else ""
+    return f"<li{numbered}>{number}{value} {quote_link(item.quote, link_base, named)}</li>"
 
 
 def theme_chips(tags: tuple[ThemeTag, ...]) -> str:
