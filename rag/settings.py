@@ -69,9 +69,7 @@ class OcrSettings(_Section):
     denoise: bool = Field(
         True, description="Smooth a scan's grain and specks (a 3-pixel median filter) before OCR."
     )
-    workers: int = Field(
-        0, ge=0, description="Pages read at once; 0 means one per CPU core of the machine."
-    )
+    workers: int = Field(0, ge=0, description="Pages read at once; 0 means one per CPU core of the machine.")
     page_timeout_s: float = Field(
         180.0, gt=0, description="A page that takes longer is reported as failed, the rest kept."
     )
@@ -220,6 +218,17 @@ class IndexSettings(_Section):
     )
 
 
+class InsightsSettings(_Section):
+    enabled: bool = Field(
+        True,
+        description="Build a card for every review and tag its themes at ingest (`rag cards`, `rag themes`).",
+    )
+    theme_model: Path | None = Field(
+        None,
+        description="Theme tagger fitted by `python -m rag.eval.themes_fit` (default: the packaged one).",
+    )
+
+
 class ServeSettings(_Section):
     host: str = Field("127.0.0.1", description="Address the app binds to.")
     port: int = Field(7860, description="Port the app listens on.")
@@ -292,6 +301,7 @@ class Settings(BaseSettings):
     rerank: RerankSettings = Field(default_factory=RerankSettings)  # type: ignore[arg-type]
     answer: AnswerSettings = Field(default_factory=AnswerSettings)  # type: ignore[arg-type]
     generate: GenerateSettings = Field(default_factory=GenerateSettings)  # type: ignore[arg-type]
+    insights: InsightsSettings = Field(default_factory=InsightsSettings)  # type: ignore[arg-type]
     serve: ServeSettings = Field(default_factory=ServeSettings)  # type: ignore[arg-type]
 
     @classmethod

@@ -201,6 +201,8 @@ class IngestReport:
     changed: bool = False
     seconds: float = 0.0
     error: str = ""  # why the index could not be written (disk full, I/O error); "" when it was
+    # Review cards and theme tags: how many documents had theirs (re)built, and how long it took.
+    insights: dict[str, Any] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -220,6 +222,7 @@ class IngestReport:
             "seconds": round(self.seconds, 3),
             "error": self.error,
             "exit_code": self.exit_code,
+            "insights": self.insights,
         }
 
 

@@ -24,6 +24,7 @@ from rag.ingest.chunk import chunk_document
 from rag.ingest.load import SUPPORTED_SUFFIXES, LoadError, load_file, read_regular
 from rag.ingest.ocr import Ocr
 from rag.ingest.scan import CorpusScan, scan, scan_corpus
+from rag.insights.build import InsightsBuild, insights_key
 from rag.settings import Settings
 from rag.types import DocumentInfo, FileReport, FileStatus, IngestReport, LoadedDocument, Passage
 
@@ -71,11 +72,14 @@ def ingest(
         )
         _refuse(found, previous, manifest, report)
         removed = [rel for rel in previous.files if rel not in found.files and rel not in manifest.files]
-        if base is not None and not loaded and not removed:
+        if base is not None and not loaded and not removed and _insights_current(base, settings):
             generation = base
         else:
+            if embedder is None and (loaded or settings.insights.enabled):
+                embedder = get_embedder(settings.embed)
             vectors = _embed(loaded, settings, embedder, progress)
-            generation = _build(settings, base, rebuild, loaded, vectors, removed, previous, manifest, report)
+            build = (settings, base, rebuild, loaded, vectors, removed, previous, manifest, report)
+            generation = _build(*build, embedder=embedder, progress=progress)
             report.changed = True
     report.index_path = str(generation.path)
     report.documents = sum(1 for r in manifest.files.values() if r.passages)
@@ -269,6 +273,8 @@ def _build(
     previous: store.Manifest,
     manifest: store.Manifest,
     report: IngestReport,
+    embedder: Embedder | None = None,
+    progress: Progress | None = None,
 ) -> store.Generation:
     """Write the new generation; a full disk or an I/O error becomes IndexWriteError, carrying
     the report, with the previous generation untouched and the half-built one removed."""
@@ -280,6 +286,8 @@ def _build(
                     builder.remove_document(previous.files[rel].doc_id)
             for item, item_vectors in zip(loaded, vectors, strict=True):
                 builder.add_document(_document_row(item), item.passages, item_vectors)
+            if settings.insights.enabled and embedder is not None:
+                report.insights = _add_insights(builder, settings, embedder, progress)
             return builder.commit(manifest)
         except BaseException:
             builder.abandon()
@@ -290,6 +298,31 @@ def _build(
             raise
         report.error = f"the index was not updated: {reason}; the previous index is unchanged"
         raise store.IndexWriteError(report.error, report) from exc
+
+
+def _insights_current(base: store.Generation, settings: Settings) -> bool:
+    """Every document of `base` has insights made with today's taxonomy and tagger."""
+    if not settings.insights.enabled:
+        return True
+    key = insights_key(settings)
+    keys = base.insights_keys()
+    docs = {r.doc_id for r in base.manifest.files.values() if r.doc_id and r.status == FileStatus.OK}
+    return all(keys.get(doc) == key for doc in docs)
+
+
+def _add_insights(
+    builder: store.Builder, settings: Settings, embedder: Embedder, progress: Progress | None
+) -> dict:
+    """Cards and theme tags of the documents that need them (new, changed, or made with
+    another taxonomy or tagger)."""
+    build = InsightsBuild(settings, embedder)
+    todo = builder.needing_insights(build.key)
+    for i, doc_id in enumerate(todo):
+        builder.set_insights(doc_id, build.row(*builder.insights_input(doc_id)))
+        if progress:
+            progress("insights", i + 1, len(todo))
+    builder.set_insights_meta(build.meta())
+    return build.report()
 
 
 def _document_row(item: _Loaded) -> dict:

@@ -9,8 +9,7 @@ from typing import Any
 
 from rag.insights.types import SCALAR_FIELDS, Collection, ReviewCard, Theme, ThemeTag
 from rag.store.files import read_jsonl
-
-INSIGHTS_FILE = "insights.jsonl"
+from rag.store.generation import INSIGHTS_FILE
 
 
 def load_collection(generation: Path, themes: list[Theme]) -> Collection:

@@ -17,7 +17,7 @@ from rag.spell import VOCABULARY_FILE, collection_vocabulary
 # Modules, not their functions: tests/slow_ingest.py patches bm25.persist, files.fsync_tree
 # and generation.sweep_old here to stop an ingest at each step.
 from rag.store import bm25, chroma, files, generation, integrity, lease
-from rag.store.generation import Generation, Manifest
+from rag.store.generation import INSIGHTS_FILE, Generation, Manifest
 from rag.store.nodes import to_node
 from rag.store.recipe import recipe_dir, write_recipe
 from rag.types import Passage
@@ -38,6 +38,8 @@ class Builder:
         self._passages: dict[str, list[Passage]] = {}
         self._documents: dict[str, dict[str, Any]] = {}
         self._pending: list = []  # nodes not yet written to Chroma, fewer than ADD_BATCH
+        self._insights: dict[str, dict[str, Any]] = {}  # doc_id -> its card and theme tags
+        self._insights_meta: dict[str, Any] = {}
         try:
             self._start(base if base is not None and not rebuild else None)
         except BaseException:  # a full disk while copying, say: leave nothing half-built
@@ -65,12 +67,14 @@ class Builder:
         for passage in base.passages():
             self._passages.setdefault(passage.doc_id, []).append(passage)
         self._documents = base.documents()
+        self._insights = base.insights_rows()
 
     def remove_document(self, doc_id: str) -> None:
         if self._passages.pop(doc_id, None) is not None:
             self._flush()
             self._collection.delete(where={"document_id": doc_id})
         self._documents.pop(doc_id, None)
+        self._insights.pop(doc_id, None)
 
     def add_document(self, document: dict[str, Any], passages: list[Passage], vectors: np.ndarray) -> None:
         self.remove_document(document["doc_id"])
@@ -79,6 +83,19 @@ class Builder:
             self._flush()
         self._passages[document["doc_id"]] = passages
         self._documents[document["doc_id"]] = document
+
+    def needing_insights(self, key: str) -> list[str]:
+        """Documents with no insights yet, or insights made with another taxonomy or tagger."""
+        return [d for d in sorted(self._documents) if self._insights.get(d, {}).get("key") != key]
+
+    def insights_input(self, doc_id: str) -> tuple[dict[str, Any], list[Passage]]:
+        return self._documents[doc_id], self._passages.get(doc_id, [])
+
+    def set_insights(self, doc_id: str, row: dict[str, Any]) -> None:
+        self._insights[doc_id] = row
+
+    def set_insights_meta(self, meta: dict[str, Any]) -> None:
+        self._insights_meta = meta
 
     def _flush(self) -> None:
         """Write pending passages to Chroma: one call per few thousand, not per document
@@ -97,6 +114,9 @@ class Builder:
         files.write_jsonl(self.path / "passages.jsonl", (p.to_dict() for p in all_passages))
         documents = (self._documents[doc_id] for doc_id in sorted(self._documents))
         files.write_jsonl(self.path / "documents.jsonl", documents)
+        insights = [self._insights[d] for d in sorted(self._insights) if d in self._documents]
+        if insights:
+            files.write_jsonl(self.path / INSIGHTS_FILE, [self._insights_meta, *insights])
         if all_passages:
             bm25.persist(all_passages, self.path / "bm25")
         vocabulary = collection_vocabulary(f"{p.section}\n{p.text}" for p in all_passages)

@@ -26,6 +26,8 @@ from rag.store.lease import Lease, unheld
 from rag.store.recipe import recipe_dir
 from rag.types import Passage
 
+INSIGHTS_FILE = "insights.jsonl"  # cards and theme tags (rag.insights), one row per document
+
 
 @dataclass
 class FileRecord:
@@ -88,6 +90,15 @@ class Generation:
     def documents(self) -> dict[str, dict[str, Any]]:
         """doc_id -> {info..., "text": cleaned text} for highlighting and reading sources."""
         return {row["doc_id"]: row for row in read_jsonl(self.path / "documents.jsonl")}
+
+    def insights_rows(self) -> dict[str, dict[str, Any]]:
+        """doc_id -> its insights row (card and theme tags, rag.insights), as ingest wrote it."""
+        rows = read_jsonl(self.path / INSIGHTS_FILE)
+        return {row["doc_id"]: row for row in rows if "doc_id" in row}
+
+    def insights_keys(self) -> dict[str, str]:
+        """doc_id -> what its insights were made with (rag.insights.build.insights_key)."""
+        return {doc_id: row.get("key", "") for doc_id, row in self.insights_rows().items()}
 
     def vocabulary(self) -> dict[str, int] | None:
         """The collection's words and counts for the speller; None for a generation built

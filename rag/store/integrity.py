@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 # Files of a generation written once and never touched again, relative to its folder.
-_PLAIN_FILES = ("passages.jsonl", "documents.jsonl")
+_PLAIN_FILES = ("passages.jsonl", "documents.jsonl", "insights.jsonl")
 _BM25_FOLDER = "bm25"
 CHROMA_FILE = "chroma.sqlite3"
 REBUILD = "run `rag ingest --rebuild` to build it again from the corpus"

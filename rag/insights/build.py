@@ -1,0 +1,82 @@
+"""Building the insights of an index generation at ingest: for each document whose passages
+changed (or whose insights were made with another taxonomy or tagger), its sentences are
+embedded once, tagged with themes, and read into a card. Unchanged documents keep theirs."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from rag.embed import Embedder
+from rag.insights.cards import build_card
+from rag.insights.sentences import document_sentences, embed_sentences
+from rag.insights.taxonomy import load_taxonomy, taxonomy_key
+from rag.insights.themes import PACKAGED_MODEL, ThemeMatcher, ThemeModel, tag_document
+from rag.settings import Settings
+from rag.types import Document, Passage
+
+BUILD_VERSION = "1"  # bump when cards or tags are read differently, so every one is rebuilt
+Progress = Callable[[str, int, int], None]
+
+
+def insights_key(settings: Settings) -> str:
+    """What a document's insights depend on besides its own text: the taxonomy, the tagger
+    and this code's version."""
+    model = settings.insights.theme_model or PACKAGED_MODEL
+    digest = hashlib.sha256(model.read_bytes()).hexdigest()[:16]
+    return f"{BUILD_VERSION}-{taxonomy_key(load_taxonomy(settings.corpus_dir))}-{digest}"
+
+
+@dataclass
+class InsightsBuild:
+    """Makes the insights rows of documents, loading the taxonomy and tagger once."""
+
+    settings: Settings
+    embedder: Embedder
+    key: str = ""
+    seconds: float = 0.0
+    built: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.key = insights_key(self.settings)
+        self._themes = load_taxonomy(self.settings.corpus_dir)
+        self._model = ThemeModel.load(self.settings.insights.theme_model or PACKAGED_MODEL)
+        self._matcher: ThemeMatcher | None = None
+
+    def row(self, document: dict[str, Any], passages: list[Passage]) -> dict[str, Any]:
+        """A document's insights row: its card (with its theme tags) and what made it."""
+        started = time.perf_counter()
+        if self._matcher is None:
+            self._matcher = ThemeMatcher(self._themes, self.embedder)
+        doc = Document.from_dict(document)
+        sentences = document_sentences(doc, passages)
+        matches = self._matcher.match(sentences, embed_sentences(self.embedder, sentences))
+        tags = tag_document(doc, matches, self._model)
+        card = build_card(doc, sentences, tags, _theme_strength(matches, self._model))
+        self.seconds += time.perf_counter() - started
+        self.built.append(doc.doc_id)
+        return {"doc_id": doc.doc_id, "key": self.key, "passages": len(passages), "card": card.to_dict()}
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            "taxonomy": self.key,
+            "built_with": {"documents": len(self.built), "seconds": round(self.seconds, 3)},
+        }
+
+    def report(self) -> dict[str, Any]:
+        return {"documents": len(self.built), "seconds": round(self.seconds, 3)}
+
+
+def _theme_strength(matches, model: ThemeModel) -> np.ndarray:
+    """Per sentence: how likely it is to express its most likely theme."""
+    if not matches.sentences:
+        return np.zeros(0)
+    per_theme = [
+        model.sentence.probabilities(matches.sentence_features(j)) for j in range(len(matches.themes))
+    ]
+    return np.max(np.vstack(per_theme), axis=0)

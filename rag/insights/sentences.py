@@ -1,0 +1,80 @@
+"""A document's sentences as the insights read them: every citable unit of its passages,
+with the kind of section it sits in and its place in the document, embedded once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.embed import Embedder
+from rag.insights.types import Quote
+from rag.text import group_units, readable
+from rag.types import Document, Passage, page_at
+
+# Parts of a review that never state its own findings or themes.
+NOT_ABOUT_THE_REVIEW = ("references",)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    passage: Passage
+    start: int  # offsets in the document's cleaned text
+    end: int
+    quote: str  # exact document text
+    text: str  # readable form
+    position: float  # 0 at the start of the document, 1 at its end
+
+    @property
+    def section_type(self) -> str:
+        return self.passage.section_type
+
+
+def document_sentences(document: Document, passages: list[Passage]) -> list[Sentence]:
+    """Each unit once (passages of a document may overlap), in document order."""
+    ordered = sorted(passages, key=lambda p: (p.start, p.ordinal))
+    length = max(len(document.text), 1)
+    seen: set[int] = set()
+    out: list[Sentence] = []
+    for passage in ordered:
+        if passage.section_type in NOT_ABOUT_THE_REVIEW:
+            continue
+        for a, b, _ in group_units(passage.text):
+            quote = passage.text[a:b]
+            start = document.text.find(quote, passage.start)
+            if start < 0:
+                start = passage.start + a
+            if start in seen or not quote.strip():
+                continue
+            seen.add(start)
+            out.append(Sentence(passage, start, start + len(quote), quote, readable(quote), start / length))
+    return out
+
+
+def embed_sentences(embedder: Embedder, sentences: list[Sentence]) -> np.ndarray:
+    if not sentences:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    return embedder.embed_passages([s.text for s in sentences])
+
+
+def quote_of(sentence: Sentence, document: Document) -> Quote:
+    """The sentence as a cited Quote, with the page it is printed on."""
+    page = page_end = None
+    if document.pages:
+        pages = [(p["number"], p["end"]) for p in document.pages]
+        page = page_at(pages, sentence.start)
+        last = page_at(pages, max(sentence.start, sentence.end - 1))
+        page_end = last if last != page else None
+    elif sentence.passage.page is not None:
+        page = sentence.passage.page
+    return Quote(
+        doc_id=document.doc_id,
+        start=sentence.start,
+        end=sentence.end,
+        text=sentence.quote,
+        page=page,
+        page_end=page_end,
+        paragraph=sentence.passage.paragraph,
+        section=sentence.passage.section,
+        passage_id=sentence.passage.id,
+    )
