@@ -147,8 +147,15 @@ def test_a_matrix_cell_shows_its_cited_sentences_and_links_to_them(browser, site
         source.wait_for_load_state()
         assert source.locator("mark#quote").inner_text().split() == tag.sentences[0].text.split()
         source.close()
-        button.click()  # again: closed
+        panel.get_by_role("button", name="Close").click()  # back to the dot, the panel closed
         assert page.locator("#scr-reviews .scr-tag-panel:visible").count() == 0
+        assert button.get_attribute("aria-expanded") == "false"
+        assert page.evaluate("() => document.activeElement.dataset.tag") == button.get_attribute("data-tag")
+        button.click()
+        cell(page, collection.cards[1].name, "Information sharing").click()  # one panel at a time
+        assert page.locator("#scr-reviews .scr-tag-panel:visible h3").all_inner_texts() == [
+            f"Information sharing in {collection.cards[1].name}"
+        ]
         assert button.get_attribute("aria-expanded") == "false"
 
 

@@ -110,8 +110,8 @@ def item_html(item: Item, position: int, link_base: str, what: str) -> str:
     if what == "agency":
         named = f"agency: {item.text}"
     value = f'<span class="scr-value">{escape_text(item.text)}</span>'
-    numbered = ' class="scr-numbered"' if item.number else ""
-    return f"<li{numbered}>{number}{value} {quote_link(item.quote, link_base, named)}</li>"
+    body = f'<span class="scr-item-body">{value} {quote_link(item.quote, link_base, named)}</span>'
+    return f'<li class="scr-numbered">{number}{body}</li>' if item.number else f"<li>{body}</li>"
 
 
 def theme_chips(tags: tuple[ThemeTag, ...]) -> str:

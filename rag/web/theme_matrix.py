@@ -16,6 +16,12 @@ from rag.web.sources import escape_text, source_link
 # listener on the component, so it keeps working when the view is rendered again.
 MATRIX_JS = """
 element.addEventListener('click', (event) => {
+  const close = event.target.closest('button[data-close]');
+  if (close && element.contains(close)) {  // back to the dot the sentences belong to
+    const dot = element.querySelector('button[data-tag="' + close.dataset.close + '"]');
+    if (dot) { dot.click(); dot.focus(); dot.scrollIntoView({block: 'nearest'}); }
+    return;
+  }
   const button = event.target.closest('button[data-tag]');
   if (!button || !element.contains(button)) return;
   const root = button.closest('.scr-reviews');
@@ -50,7 +56,7 @@ def matrix_section(collection: Collection, link_base: str) -> str:
     most = max([n for _, n in rows] + [1])
     columns = "".join(
         f'<th scope="col" class="scr-col">'
-        f'<a href="#scr-review-{i}"><span>{escape_text(c.name)}</span></a></th>'
+        f'<a href="#scr-review-{i}" title="{escape_text(c.name)}"><span>{escape_text(c.name)}</span></a></th>'
         for i, c in enumerate(cards)
     )
     body = []
@@ -111,8 +117,9 @@ def tag_panel(card: ReviewCard, theme: Theme, tag: ThemeTag, panel: str, link_ba
         sentences = '<li><span class="scr-not-stated">no sentence kept for this tag</span></li>'
     return (
         f'<section class="scr-tag-panel" id="{panel}" hidden aria-labelledby="{panel}-heading">'
-        f'<h3 id="{panel}-heading">{escape_text(theme.name)} <span class="scr-in">in</span> '
-        f"{escape_text(card.name)}</h3>"
+        f'<div class="scr-tag-head"><h3 id="{panel}-heading">{escape_text(theme.name)} '
+        f'<span class="scr-in">in</span> {escape_text(card.name)}</h3>'
+        f'<button type="button" class="scr-close" data-close="{panel}">Close</button></div>'
         f'<p class="scr-tag-meta">{marker(tag.strength)}{strength}: '
         f"{escape_text(theme.definition)}</p>"
         f'<ol class="scr-sentences">{sentences}</ol></section>'
