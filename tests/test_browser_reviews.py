@@ -70,12 +70,23 @@ def site(hostile_index, tmp_path_factory):
     settings = serving_settings(hostile_index, tmp_path_factory.mktemp("web-reviews"), root_path="/scr")
     with served_app(settings) as (base, holder):
         engine = holder.get()
-        saved = engine.insights
+        built = engine.insights  # what the ingest made of the indexed reviews
         engine.insights = real_collection(engine.search.documents)
         try:
             yield base, engine.insights
         finally:
-            engine.insights = saved
+            engine.insights = built
+
+
+@pytest.fixture
+def built_insights(site, hostile_index):
+    """The app showing the cards and tags the ingest itself made, for one test."""
+    from rag import store
+    from rag.insights import load_collection
+    from rag.insights.taxonomy import load_taxonomy
+
+    generation = store.open_current(hostile_index).path
+    return load_collection(generation, load_taxonomy(hostile_index.corpus_dir))
 
 
 @contextmanager
@@ -122,6 +133,21 @@ def test_every_review_has_its_card(browser, site):
         assert all(recs.nth(i).is_visible() for i in range(recs.count())) and recs.count() == 7
         shot(page, "reviews-desktop.png")
         assert all("//127.0.0.1" in url or url.startswith(("data:", "blob:")) for url in page.requested)
+
+
+def test_the_cards_and_tags_the_ingest_made_are_all_shown(browser, site, built_insights, monkeypatch):
+    base, shown = site
+    assert built_insights.cards, "the ingest made no cards"
+    monkeypatch.setattr(shown, "cards", built_insights.cards)  # the served collection, for this test
+    monkeypatch.setattr(shown, "themes", built_insights.themes)
+    with reviews_page(browser, base) as page:
+        names = page.locator("#scr-reviews article.scr-review h3").all_inner_texts()
+        assert names == [c.name for c in built_insights.cards]
+        buttons = page.locator("#scr-reviews button.scr-cell-button")
+        assert buttons.count() == sum(len(c.themes) for c in built_insights.cards)
+        rows = page.locator("#scr-reviews .scr-matrix tbody th").all_inner_texts()
+        assert sorted(rows) == sorted(t.name for t in built_insights.themes)
+        shot(page, "reviews-ingested-desktop.png")
 
 
 def test_a_matrix_cell_shows_its_cited_sentences_and_links_to_them(browser, site):
@@ -200,7 +226,9 @@ def test_text_keeps_its_contrast(browser, site, scheme):
         assert page.evaluate("() => document.body.classList.contains('dark')") == (scheme == "dark")
         cell(page, collection.cards[0].name, "Professional curiosity").click()
         page.get_by_text("Show 2 more recommendations").click()
-        low = page.evaluate(CONTRAST_JS, "#scr-reviews *, .scr-title-block h1, .scr-title-block p")
+        low = page.evaluate(
+            CONTRAST_JS, "#scr-reviews *, #scr-tabs [role=tab], .scr-title-block h1, .scr-title-block p"
+        )
         assert low == [], low
         assert visible_heading_levels(page)[:2] == [1, 2]
         levels = visible_heading_levels(page)
