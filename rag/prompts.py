@@ -102,3 +102,11 @@ LLM_FAILED = "The language model's reply could not be used, so this answer quote
 LLM_UNSUPPORTED = (
     "The generated answer could not be matched to the reviews, so this answer quotes them directly."
 )
+
+# Answers made from the review cards and theme tags (rag.answer.collection).
+COLLECTION_REVIEWS = "This collection holds {count} reviews:"
+THEME_COUNT = "{count} of the {total} reviews in this collection discuss {theme}:"
+THEME_NONE = ABSTAIN + " None of the {total} reviews in this collection is tagged with {theme}."
+CARD_RECOMMENDATIONS = "The review makes {count} recommendations, the first: {first}"
+CARD_RECOMMENDATION_LIST = "{name} makes {count} recommendations:"
+CARD_NO_RECOMMENDATIONS = "{name} states no recommendations in the documents indexed here. What it found:"

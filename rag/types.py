@@ -118,10 +118,7 @@ class Document:
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        for name in ("aliases", "pages", "guessed"):
-            data[name] = list(data[name])
-        return data
+        return {k: list(v) if k in ("aliases", "pages", "guessed") else v for k, v in asdict(self).items()}
 
 
 @dataclass(frozen=True)
@@ -201,8 +198,7 @@ class IngestReport:
     changed: bool = False
     seconds: float = 0.0
     error: str = ""  # why the index could not be written (disk full, I/O error); "" when it was
-    # Review cards and theme tags: how many documents had theirs (re)built, and how long it took.
-    insights: dict[str, Any] = field(default_factory=dict)
+    insights: dict[str, Any] = field(default_factory=dict)  # cards and themes rebuilt: count, seconds
 
     @property
     def exit_code(self) -> int:

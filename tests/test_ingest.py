@@ -35,7 +35,9 @@ def test_first_ingest_indexes_every_review_with_case_labels(settings, corpus_cop
         "Child A", "Child B", "Child N", "Child Q", "Child M", "Baby F", "Jack",
     }  # fmt: skip
     assert len({p.review for p in passages}) == N_DOCUMENTS
-    assert fake_embedder.texts_embedded == len(passages)
+    # Each passage embedded once, and for the cards and themes each sentence once.
+    assert report.insights["documents"] == N_DOCUMENTS
+    assert fake_embedder.texts_embedded == len(passages) + report.insights["embedded"]
 
 
 def test_second_run_with_nothing_changed_skips_everything(settings, corpus_copy, fake_embedder):
@@ -59,7 +61,8 @@ def test_changed_file_is_replaced_and_only_it_is_embedded(settings, corpus_copy,
     assert _statuses(report)[S_FILE] is FileStatus.OK
     assert sum(s is FileStatus.SKIPPED_UNCHANGED for s in _statuses(report).values()) == N_DOCUMENTS - 1
     s_passages = [p for p in store.open_current(settings).passages() if p.doc_id == S_FILE]
-    assert fake_embedder.texts_embedded - before == len(s_passages)
+    assert report.insights["documents"] == 1  # the other documents keep their cards
+    assert fake_embedder.texts_embedded - before == len(s_passages) + report.insights["embedded"]
     hits = bm25_ids(settings, "zebra crossing policy")
     assert hits[0].startswith(S_FILE)
     assert chroma_count(settings) == report.passages

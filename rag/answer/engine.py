@@ -21,6 +21,7 @@ from rag.answer.base import (
     add_notice,
     events_of,
 )
+from rag.answer.collection import CollectionAnswers
 from rag.answer.evidence import EvidenceFinder
 from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.generate import load_generative
@@ -54,6 +55,7 @@ class Engine:
         # Cards and theme tags, as the ingest that built this generation made them.
         themes = load_taxonomy(settings.corpus_dir)
         self.insights: Collection = load_collection(search.generation.path, themes)
+        self.collection_answers = CollectionAnswers(self.insights, search.documents)
         self.speller = self._speller()
         self._spelling = settings.retrieve.correct_spelling
         self.sentences = SentenceIndex(search.embedder)
@@ -186,7 +188,7 @@ class Engine:
             named = " and ".join(self.directory.name(rid) for rid in query.outside_filter)
             text = prompts.OUTSIDE_FILTER.format(named=named, filter=" and ".join(query.case_names))
             return abstention(query, text, "question names a review outside the case filter")
-        return None
+        return self.collection_answers.answer(query)  # a question about the collection or one review's card
 
 
 def _as_typed(answer: Answer, query: Query) -> Answer:

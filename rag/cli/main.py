@@ -1,7 +1,7 @@
 """The `rag` command: thin wrappers over the same functions the app and tests call.
 
-One module per command (`ingest`, `catalog`, `ask`, `serve`, `eval`, `train`, `bench`), each registering its
-sub-parser; exit codes and shared options are in `common`.
+One module per command (`ingest`, `catalog`, `cards`/`themes`, `ask`, `serve`, `eval`, `train`,
+`bench`), each registering its sub-parser; exit codes and shared options are in `common`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rag.cli import ask, bench, catalog, eval, ingest, serve, train
+from rag.cli import ask, bench, catalog, eval, ingest, insights, serve, train
 from rag.cli.common import EXIT_INDEX, EXIT_USAGE, IndexProblem, UsageError
 
 
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command")
-    for command in (ingest, catalog, ask, serve, eval, train, bench):
+    for command in (ingest, catalog, insights, ask, serve, eval, train, bench):
         command.register(commands)
     return parser
 

@@ -8,6 +8,7 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,16 +21,18 @@ from rag.insights.themes import PACKAGED_MODEL, ThemeMatcher, ThemeModel, tag_do
 from rag.settings import Settings
 from rag.types import Document, Passage
 
-BUILD_VERSION = "1"  # bump when cards or tags are read differently, so every one is rebuilt
+_CODE = Path(__file__).resolve().parent  # the card and tag readers: a change to them rebuilds every card
 Progress = Callable[[str, int, int], None]
 
 
 def insights_key(settings: Settings) -> str:
     """What a document's insights depend on besides its own text: the taxonomy, the tagger
-    and this code's version."""
+    and the code that reads them."""
     model = settings.insights.theme_model or PACKAGED_MODEL
-    digest = hashlib.sha256(model.read_bytes()).hexdigest()[:16]
-    return f"{BUILD_VERSION}-{taxonomy_key(load_taxonomy(settings.corpus_dir))}-{digest}"
+    digest = hashlib.sha256(model.read_bytes())
+    for source in sorted(_CODE.glob("*.py")):
+        digest.update(source.read_bytes())
+    return f"{taxonomy_key(load_taxonomy(settings.corpus_dir))}-{digest.hexdigest()[:16]}"
 
 
 @dataclass
@@ -41,6 +44,7 @@ class InsightsBuild:
     key: str = ""
     seconds: float = 0.0
     built: list[str] = field(default_factory=list)
+    embedded: int = 0  # texts embedded: sentences, and the taxonomy's phrasings once
 
     def __post_init__(self) -> None:
         self.key = insights_key(self.settings)
@@ -53,8 +57,10 @@ class InsightsBuild:
         started = time.perf_counter()
         if self._matcher is None:
             self._matcher = ThemeMatcher(self._themes, self.embedder)
+            self.embedded += sum(len(t.phrasings) for t in self._themes)
         doc = Document.from_dict(document)
         sentences = document_sentences(doc, passages)
+        self.embedded += len(sentences)
         matches = self._matcher.match(sentences, embed_sentences(self.embedder, sentences))
         tags = tag_document(doc, matches, self._model)
         card = build_card(doc, sentences, tags, _theme_strength(matches, self._model))
@@ -69,7 +75,7 @@ class InsightsBuild:
         }
 
     def report(self) -> dict[str, Any]:
-        return {"documents": len(self.built), "seconds": round(self.seconds, 3)}
+        return {"documents": len(self.built), "embedded": self.embedded, "seconds": round(self.seconds, 3)}
 
 
 def _theme_strength(matches, model: ThemeModel) -> np.ndarray:

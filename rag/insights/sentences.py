@@ -3,6 +3,7 @@ with the kind of section it sits in and its place in the document, embedded once
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +15,8 @@ from rag.types import Document, Passage, page_at
 
 # Parts of a review that never state its own findings or themes.
 NOT_ABOUT_THE_REVIEW = ("references",)
+# A footnote or a bare web address: a pointer to elsewhere, never a statement of the review.
+_POINTER = re.compile(r"^\W{0,3}[\d¹²³⁴⁵⁶⁷⁸⁹⁰]*\W{0,3}(?:<?https?://|www\.)\S+>?\W*$|^[¹²³⁴⁵⁶⁷⁸⁹⁰]")
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ def document_sentences(document: Document, passages: list[Passage]) -> list[Sent
             start = document.text.find(quote, passage.start)
             if start < 0:
                 start = passage.start + a
-            if start in seen or not quote.strip():
+            if start in seen or not quote.strip() or _POINTER.search(quote.strip()):
                 continue
             seen.add(start)
             out.append(Sentence(passage, start, start + len(quote), quote, readable(quote), start / length))

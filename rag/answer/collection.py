@@ -1,0 +1,211 @@
+"""Questions about the collection as a whole, answered from the review cards and theme tags
+(rag.insights) rather than by searching passages:
+- "which reviews are in this collection?" -> every review, its title cited;
+- "which reviews mention over-optimism (and how many)?" -> every review tagged with the
+  theme, its best sentence cited, and how many of the collection's reviews that is;
+- "summarise the Child F review" -> what happened and the key findings, cited;
+- "what did the Calderdale review recommend?" -> every recommendation, numbered as the review
+  numbers them, cited.
+Anything else (or a card that does not state what is asked) goes to the passage pipeline.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag import prompts
+from rag.answer.base import notice
+from rag.answer.render import render
+from rag.insights import Collection, Quote, ReviewCard
+from rag.insights.themes import keyword_pattern
+from rag.query import Query
+from rag.types import Answer, AnswerPart, Citation, Document
+
+_LIST_REVIEWS = re.compile(
+    r"\b(?:which|what|list|name|show)\b.{0,30}\b(?:reviews|cases|documents)\b.{0,40}"
+    r"\b(?:in (?:this|the) (?:collection|index|library|system)|"
+    r"(?:do|does) (?:you|it|this) (?:have|hold|cover)|"
+    r"are (?:there|available|indexed|included|covered|loaded))"
+    r"|^(?:list|show) (?:me )?(?:all )?(?:the )?reviews\b",
+    re.IGNORECASE,
+)
+_WHICH_MENTION = re.compile(
+    r"\b(?:which|what|how many|list|any)\b.{0,20}\b(?:reviews|cases|documents|scrs)\b", re.IGNORECASE
+)
+_SUMMARISE = re.compile(r"\b(?:summari[sz]e|summary of|overview of|tell me about|key points of)\b", re.I)
+_RECOMMEND = re.compile(r"\b(?:recommend(?:ed|s|ations?)?|recs)\b", re.IGNORECASE)
+_RECOMMEND_WHAT = re.compile(r"^\s*(?:what|list|which)\b[^?]{0,80}\b(?:recommend|recs)", re.IGNORECASE)
+MOST_FINDINGS_IN_SUMMARY = 3
+
+
+class CollectionAnswers:
+    def __init__(self, insights: Collection, documents: dict[str, Document]):
+        self.insights = insights
+        self.documents = documents
+        self._themes = [(t, _theme_pattern(t.name, t.keywords)) for t in insights.themes]
+
+    def answer(self, query: Query) -> Answer | None:
+        if not self.insights.cards:
+            return None
+        question = query.question
+        if not query.cases and _LIST_REVIEWS.search(question):
+            return self._list_reviews(query)
+        if not query.cases and _WHICH_MENTION.search(question):
+            theme = self._theme_in(question)
+            if theme is not None:
+                return self._reviews_with(query, theme)
+        card = self._one_card(query)
+        if card is None:
+            return None
+        if _RECOMMEND_WHAT.search(question) and not _narrowed(query):
+            return (
+                self._recommendations(query, card)
+                if card.recommendations
+                else self._no_recommendations(query, card)
+            )
+        if _SUMMARISE.search(question) and not _narrowed(query, allow=("review", "case", "report")):
+            return self._summary(query, card)
+        return None
+
+    # --- the answers --------------------------------------------------------------------
+
+    def _list_reviews(self, query: Query) -> Answer:
+        build = _Builder(self.documents)
+        cards = self.insights.cards
+        build.say(prompts.COLLECTION_REVIEWS.format(count=len(cards)))
+        for card in cards:
+            title = card.field("title")
+            text = f"{card.name}: {title.value}" if title.stated else card.name
+            build.claim(card, text, [title.quote] if title.quote else [], bullet=True)
+        return build.answer(query, "collection: the list of reviews")
+
+    def _reviews_with(self, query: Query, theme) -> Answer:
+        build = _Builder(self.documents)
+        tagged = self.insights.reviews_with(theme.id)
+        total = len(self.insights.cards)
+        if not tagged:
+            build.say(prompts.THEME_NONE.format(theme=theme.name, total=total))
+            return build.answer(query, "collection: no review is tagged with the theme", abstained=True)
+        build.say(prompts.THEME_COUNT.format(count=len(tagged), total=total, theme=theme.name))
+        for card, tag in tagged:
+            build.claim(card, _readable(tag.sentences[0].text), [tag.sentences[0]], bullet=True)
+        return build.answer(query, f"collection: reviews tagged {theme.id}", grouped=True)
+
+    def _summary(self, query: Query, card: ReviewCard) -> Answer:
+        build = _Builder(self.documents)
+        for name in ("incident", "child_age"):
+            field = card.field(name)
+            if field.quote and not (
+                name == "child_age" and _same_quote(field.quote, card.field("incident").quote)
+            ):
+                build.claim(card, " ".join(field.quote.text.split()), [field.quote])
+        for item in card.key_findings[:MOST_FINDINGS_IN_SUMMARY]:
+            build.claim(card, item.text, [item.quote], bullet=True)
+        if card.recommendations:
+            first = card.recommendations[0]
+            text = prompts.CARD_RECOMMENDATIONS.format(count=len(card.recommendations), first=first.text)
+            build.claim(card, text, [first.quote])
+        if not build.parts:
+            return None  # type: ignore[return-value]
+        return build.answer(query, "collection: the review's card")
+
+    def _recommendations(self, query: Query, card: ReviewCard) -> Answer:
+        build = _Builder(self.documents)
+        build.say(prompts.CARD_RECOMMENDATION_LIST.format(name=card.name, count=len(card.recommendations)))
+        for item in card.recommendations:
+            number = f"{item.number}. " if item.number else ""
+            build.claim(card, f"{number}{item.text}", [item.quote], bullet=True)
+        return build.answer(query, "collection: the review's recommendations")
+
+    def _no_recommendations(self, query: Query, card: ReviewCard) -> Answer | None:
+        """A review (often a briefing) that makes none: say so, and give what it found."""
+        if not card.key_findings:
+            return None
+        build = _Builder(self.documents)
+        build.say(prompts.CARD_NO_RECOMMENDATIONS.format(name=card.name))
+        for item in card.key_findings:
+            build.claim(card, item.text, [item.quote], bullet=True)
+        return build.answer(query, "collection: the review states no recommendations")
+
+    # --- reading the question -----------------------------------------------------------
+
+    def _theme_in(self, question: str):
+        found = [(t, m) for t, pattern in self._themes if pattern and (m := pattern.search(question))]
+        if not found:
+            return None
+        return max(found, key=lambda tm: len(tm[1].group()))[0]  # the longest wording named
+
+    def _one_card(self, query: Query) -> ReviewCard | None:
+        if len(query.cases) != 1 or query.case_source == "history":
+            return None
+        return self.insights.card(query.cases[0])
+
+
+def _theme_pattern(name: str, keywords: tuple[str, ...]) -> re.Pattern[str] | None:
+    """The theme's name (and each part of a name like "Over-optimism / rule of optimism") and
+    its keywords."""
+    parts = [p.strip() for p in re.split(r"[/()]", name.lower()) if len(p.strip()) > 3]
+    return keyword_pattern(tuple(parts) + keywords)
+
+
+def _narrowed(query: Query, allow: tuple[str, ...] = ()) -> bool:
+    """The question asks about one topic of the review ("what did they recommend about
+    training?"), which the passage pipeline answers better than the whole list."""
+    generic = {"recommend", "recommendation", "recommendations", "recs", "review", "summarise", "summary",
+               "summarize", "tell", "overview", "key", "points", "make", "made", "did", *allow}  # fmt: skip
+    return any(w.lower() not in generic for w in query.topic_words)
+
+
+def _readable(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _same_quote(a: Quote | None, b: Quote | None) -> bool:
+    return a is not None and b is not None and a.doc_id == b.doc_id and a.start < b.end and b.start < a.end
+
+
+class _Builder:
+    """Parts and citations of an answer made from cards."""
+
+    def __init__(self, documents: dict[str, Document]):
+        self.documents = documents
+        self.parts: list[AnswerPart] = []
+        self.citations: list[Citation] = []
+        self._grouped = False
+
+    def say(self, text: str) -> None:
+        self.parts.append(notice(text, len(self.parts)))
+
+    def claim(
+        self, card: ReviewCard, text: str, quotes: list[Quote], bullet: bool = False, grouped: bool = False
+    ):
+        numbers = tuple(self._cite(card, q) for q in quotes)
+        review = card.name if grouped else card.name
+        self.parts.append(AnswerPart(review, text, numbers, line=len(self.parts), bullet=bullet))
+
+    def _cite(self, card: ReviewCard, quote: Quote) -> int:
+        document = self.documents.get(quote.doc_id)
+        n = len(self.citations) + 1
+        self.citations.append(
+            Citation(
+                n=n, doc_id=quote.doc_id, title=document.title if document else "", case=card.name,
+                page=quote.page, section=quote.section, paragraph=quote.paragraph, quote=quote.text,
+                text=quote.text, start=quote.start, end=quote.end, score=1.0, passage_id=quote.passage_id,
+                page_end=quote.page_end, review=card.review,
+            )
+        )  # fmt: skip
+        return n
+
+    def answer(self, query: Query, reason: str, grouped: bool = False, abstained: bool = False) -> Answer:
+        return Answer(
+            question=query.question,
+            answer=render(self.parts, grouped),
+            abstained=abstained,
+            generator="cards",
+            latency_ms=0.0,
+            citations=self.citations,
+            reason=reason,
+            cases=sorted({c.case for c in self.citations}) or query.case_names,
+            parts=self.parts,
+            grouped=grouped,
+        )
