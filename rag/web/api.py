@@ -102,7 +102,7 @@ def api_router(settings: Settings, holder: EngineHolder) -> APIRouter:
     def ask_stream(body: AskRequest) -> StreamingResponse:
         """`event: delta` with `{"text"}` pieces of the answer, then `event: done` with the Answer JSON."""
         _check_question(body.question, limit)
-        engine = _engine(holder)
+        engine = live_engine(holder)
         events = _stream(engine, body)
         first = next(events)  # raises bad input (400) before the 200 response starts
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -143,7 +143,7 @@ def _check_question(question: str, limit: int) -> None:
         raise HTTPException(422, detail=detail)
 
 
-def _engine(holder: EngineHolder) -> Engine:
+def live_engine(holder: EngineHolder) -> Engine:
     try:
         return holder.get()
     except store.IndexBroken as exc:
@@ -155,7 +155,7 @@ def _engine(holder: EngineHolder) -> Engine:
 
 
 def _answer(holder: EngineHolder, body: AskRequest):
-    engine = _engine(holder)
+    engine = live_engine(holder)
     try:
         return engine.answer(body.question, [t.model_dump() for t in body.history], body.case)
     except ValueError as exc:

@@ -25,10 +25,12 @@ from rag.web.inward import NoOutsideLinksMiddleware
 from rag.web.limits import RequestLimitsMiddleware, validation_error
 from rag.web.pages import pages_router
 from rag.web.proxy import PublicPathMiddleware, SecurityHeadersMiddleware, public_root
+from rag.web.reviews import reviews_router
 from rag.web.ui import TITLE, build_ui
 
 log = logging.getLogger("rag.web")
-_CSS = Path(__file__).parent / "static" / "app.css"
+_STATIC = Path(__file__).parent / "static"
+_CSS = [_STATIC / "app.css", _STATIC / "reviews.css"]
 
 
 def create_app(settings: Settings | None = None, holder: EngineHolder | None = None) -> FastAPI:
@@ -43,6 +45,7 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
                          static_url="/docs-static")  # fmt: skip
     app.add_exception_handler(RequestValidationError, validation_error)
     app.include_router(api_router(settings, holder))
+    app.include_router(reviews_router(holder))
     app.include_router(pages_router(settings, holder))
     _mount_ui(app, settings, holder, "/embed", compact=True)
     _mount_ui(app, settings, holder, "/", compact=False)
@@ -104,7 +107,7 @@ def _mount_ui(app: FastAPI, settings: Settings, holder: EngineHolder, path: str,
         pwa=False,
         enable_monitoring=False,
         theme=theme(),
-        css_paths=[_CSS],
+        css_paths=_CSS,
     )
 
 

@@ -15,6 +15,7 @@ from rag.answer.holder import EngineHolder, EngineLoading
 from rag.text import question_problem
 from rag.web.api import case_labels
 from rag.web.feedback import append_feedback, feedback_record
+from rag.web.reviews import reviews_tab
 from rag.web.sources import answer_markdown, draft_markdown, escape_markdown, escape_text, sources_panel
 
 TITLE = "Serious Case Review answers"
@@ -37,14 +38,25 @@ def build_ui(holder: EngineHolder, compact: bool = False) -> gr.Blocks:
         if not compact:
             gr.HTML(_header(), elem_classes="scr-header", js_on_load=None)
         notice = gr.HTML("", elem_classes="scr-banner", visible=False, js_on_load=None)
-        with gr.Row(equal_height=False, elem_classes="scr-main"):
-            with gr.Column(scale=3, min_width=320):
-                chat = _chat_column(compact, [ALL_CASES, *case_labels(holder)])
-            with gr.Column(scale=2, min_width=280, elem_classes="scr-sources-column"):
-                gr.HTML('<h3 class="scr-panel-title">Sources</h3>', js_on_load=None)
-                sources = gr.HTML(sources_panel(None), elem_id="scr-sources", js_on_load=None)
+        if compact:
+            chat, sources = _chat_row(holder, compact)
+        else:  # the chat, and beside it the Reviews view: cards and the theme matrix
+            with gr.Tabs(elem_id="scr-tabs"):
+                with gr.Tab("Ask", id="ask", elem_id="scr-tab-ask"):
+                    chat, sources = _chat_row(holder, compact)
+                reviews_tab(holder, _link_base)
         _wire(blocks, holder, chat, sources, turns, notice)
     return blocks
+
+
+def _chat_row(holder: EngineHolder, compact: bool) -> tuple[dict[str, Any], gr.HTML]:
+    with gr.Row(equal_height=False, elem_classes="scr-main"):
+        with gr.Column(scale=3, min_width=320):
+            chat = _chat_column(compact, [ALL_CASES, *case_labels(holder)])
+        with gr.Column(scale=2, min_width=280, elem_classes="scr-sources-column"):
+            gr.HTML('<h3 class="scr-panel-title">Sources</h3>', js_on_load=None)
+            sources = gr.HTML(sources_panel(None), elem_id="scr-sources", js_on_load=None)
+    return chat, sources
 
 
 def _header() -> str:
