@@ -34,6 +34,7 @@ from rag.insights.themes import (
     ThemeMatcher,
     ThemeModel,
     review_features,
+    sentence_likelihoods,
 )
 from rag.settings import Settings, load_settings
 
@@ -116,12 +117,9 @@ def fit_sentences(reviews: list[Labelled]) -> Logistic:
 
 
 def review_rows(review: Labelled, sentence: Logistic) -> list[tuple[str, np.ndarray]]:
-    n = len(review.matches.sentences)
-    out = []
-    for j, theme in enumerate(review.matches.themes):
-        likely = sentence.probabilities(review.matches.sentence_features(j))
-        out.append((theme.id, review_features(likely, n)))
-    return out
+    likely = sentence_likelihoods(review.matches, sentence)
+    features = review_features(likely, len(review.matches.sentences))
+    return [(theme.id, features[j]) for j, theme in enumerate(review.matches.themes)]
 
 
 def fit(reviews: list[Labelled]) -> ThemeModel:

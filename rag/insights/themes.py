@@ -38,7 +38,7 @@ SENTENCE_FEATURES = (
     "in_findings",
     "short",
 )
-REVIEW_FEATURES = ("best", "top3", "mass", "likely", "size")
+REVIEW_FEATURES = ("best", "top3", "mass", "likely", "size", "top3_relative", "likely_relative")
 MOST_SENTENCES = 3
 EVIDENCE_FLOOR = 0.2  # supporting sentences: at least this likely to express the theme
 SHORT_WORDS = 5  # fewer words than this: a heading or a fragment more than a statement
@@ -168,22 +168,34 @@ class DocumentMatches:
 
 
 def review_features(likely: np.ndarray, sentences: int) -> np.ndarray:
-    """REVIEW_FEATURES from one theme's sentence probabilities."""
-    if len(likely) == 0:
-        return np.zeros(len(REVIEW_FEATURES))
-    top = np.sort(likely)[::-1]
-    return np.array([
-        float(top[0]), float(top[:3].mean()), math.log1p(float(likely.sum())),
-        math.log1p(int((likely >= 0.5).sum())), math.log(sentences),
+    """REVIEW_FEATURES of every theme (rows) from its sentences' probabilities (themes x
+    sentences). The relative ones compare a theme with the review's other themes, so a long
+    review, where every theme finds a few close sentences, is not tagged with all of them."""
+    count = likely.shape[0]
+    if likely.shape[1] == 0:
+        return np.zeros((count, len(REVIEW_FEATURES)))
+    top = -np.sort(-likely, axis=1)
+    top3 = top[:, :3].mean(axis=1)
+    sure = np.log1p((likely >= 0.5).sum(axis=1))
+    return np.column_stack([
+        top[:, 0], top3, np.log1p(likely.sum(axis=1)), sure, np.full(count, math.log(sentences)),
+        top3 - top3.mean(), sure - sure.mean(),
     ])  # fmt: skip
+
+
+def sentence_likelihoods(matches: DocumentMatches, model: Logistic) -> np.ndarray:
+    """themes x sentences: how likely each sentence is to express each theme."""
+    rows = [model.probabilities(matches.sentence_features(j)) for j in range(len(matches.themes))]
+    return np.vstack(rows) if rows else np.zeros((0, len(matches.sentences)))
 
 
 def tag_document(document: Document, matches: DocumentMatches, model: ThemeModel) -> tuple[ThemeTag, ...]:
     """The themes a document discusses, most probable first, each with its best sentences."""
     tags = []
+    likely_all = sentence_likelihoods(matches, model.sentence)
+    review = model.review.probabilities(review_features(likely_all, len(matches.sentences)))
     for j, theme in enumerate(matches.themes):
-        likely = model.sentence.probabilities(matches.sentence_features(j))
-        p = float(model.review.probabilities(review_features(likely, len(matches.sentences))))
+        likely, p = likely_all[j], float(review[j])
         best = [i for i in np.argsort(-likely, kind="stable")[:MOST_SENTENCES] if likely[i] >= EVIDENCE_FLOOR]
         if p < model.threshold or not best:
             continue
