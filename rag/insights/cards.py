@@ -166,14 +166,37 @@ def _type_wordings(review_type: str) -> tuple[str, ...]:
     return short.get(review_type, ())
 
 
+_TITLE_WORDS = re.compile(r"review|briefing|report|learning|summary|case", re.IGNORECASE)
+_BOARD_LINE = re.compile(
+    r"safeguarding (?:children )?(?:board|partnership)|safeguarding children\s*$|^board\s*$", re.I
+)
+_NOT_TITLE = re.compile(r"author|prepared|published|\d{4}|[.:]\s*$", re.IGNORECASE)
+TITLE_LINES = 4
+
+
 def _title(document: Document) -> Field:
-    """The document's title as its first lines print it."""
+    """The document's title as its title page prints it: the first line naming a review,
+    briefing or report, with the short title lines right after it ("CHILD A", "Overview
+    Report"), but not the board, a date or an author."""
     head = document.text[:HEAD_CHARS]
-    for match in re.finditer(r"[^\n]+", head):
+    lines = list(re.finditer(r"[^\n]+", head))
+    for k, match in enumerate(lines):
         line = match.group().strip(" #*\t")
-        if len(line.split()) >= 2 and re.search(r"review|briefing|report|learning|summary|case", line, re.I):
-            start = match.start() + match.group().find(line)
-            return Field(normalise_space(line), span(document, start, start + len(line)), "document")
+        if len(line.split()) < 2 or not _TITLE_WORDS.search(line):
+            continue
+        start = match.start() + match.group().find(line)
+        end = start + len(line)
+        parts = [line]
+        for nxt in lines[k + 1 : k + TITLE_LINES]:
+            more = nxt.group().strip(" #*\t")
+            if not more or len(more.split()) > 8 or _NOT_TITLE.search(more) or nxt.start() > end + 2:
+                break
+            if _BOARD_LINE.search(more):  # the board's name, printed between title lines
+                end = nxt.end()
+                continue
+            parts.append(more)
+            end = nxt.start() + nxt.group().find(more) + len(more)
+        return Field(normalise_space(" – ".join(parts)), span(document, start, end), "document")
     if document.title:
         return _named_value(document, document.title)
     return Field()
@@ -269,13 +292,23 @@ def _child_sex(document: Document, sentences: list[Sentence]) -> Field:
     return Field()
 
 
+# The statutory criteria for a review, which every review restates: not what happened.
+_CRITERIA = re.compile(
+    r"(?:criteria|is (?:undertaken|required|carried out|held)|must be (?:considered|undertaken)|"
+    r"(?:are|is) (?:commissioned|conducted) when)\b.{0,80}\b(?:child|abuse|neglect)|"
+    r"\b(?:when|where) (?:a child|abuse or neglect)\b.{0,40}\b(?:known or suspected|dies|died)|"
+    r"\bknown or suspected\b",
+    re.IGNORECASE,
+)
+
+
 def _incident(document: Document, sentences: list[Sentence]) -> Field:
     """The first sentence of the story that says what happened to the child."""
     child = _child_words(document)
     best, best_score = None, 0.0
     for sentence in _story(sentences)[:80]:
         cues = len(_INCIDENT.findall(sentence.text))
-        if not cues or len(sentence.text.split()) < 6:
+        if not cues or len(sentence.text.split()) < 6 or _CRITERIA.search(sentence.text):
             continue
         score = min(cues, 3) + (1.5 if child.search(sentence.text) else 0) - sentence.position
         if score > best_score:

@@ -56,15 +56,20 @@ def document_sentences(document: Document, passages: list[Passage]) -> list[Sent
 
 
 def _locate(text: str, quote: str, near: int) -> tuple[int, int] | None:
-    """Where a passage's unit is in the document's text: exactly, or with other spacing."""
-    start = text.find(quote, near)
-    if start >= 0:
-        return start, start + len(quote)
-    words = quote.split()
-    if not words:
-        return None
-    found = re.compile(r"\s+".join(re.escape(w) for w in words)).search(text, near)
-    return (found.start(), found.end()) if found else None
+    """Where a passage's unit is in the document's text: exactly, or with other spacing; for
+    a unit the chunker joined across a heading (slides), the longest run of its lines found."""
+    while quote.strip():
+        start = text.find(quote, near)
+        if start >= 0:
+            return start, start + len(quote)
+        words = quote.split()
+        found = re.compile(r"\s+".join(re.escape(w) for w in words)).search(text, near)
+        if found:
+            return found.start(), found.end()
+        if "\n" not in quote.strip():
+            return None
+        quote = quote.strip().rsplit("\n", 1)[0]
+    return None
 
 
 def embed_sentences(embedder: Embedder, sentences: list[Sentence]) -> np.ndarray:
