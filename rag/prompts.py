@@ -110,3 +110,7 @@ THEME_NONE = ABSTAIN + " None of the {total} reviews in this collection is tagge
 CARD_RECOMMENDATIONS = "The review makes {count} recommendations, the first: {first}"
 CARD_RECOMMENDATION_LIST = "{name} makes {count} recommendations:"
 CARD_NO_RECOMMENDATIONS = "{name} states no recommendations in the documents indexed here. What it found:"
+MENTION_COUNT = "{count} of the {total} reviews in this collection mention {term}:"
+MENTION_NONE = ABSTAIN + " None of the {total} reviews in this collection uses the words {term}."
+MENTION_TAGGED_TOO = "Also tagged with the theme {theme}, in other words: {names}."
+MENTION_NONE_BUT = "None of the {total} reviews in this collection uses the words {term}."

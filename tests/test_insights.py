@@ -203,10 +203,14 @@ def test_collection_questions_are_answered_from_the_cards_with_citations(real_en
     listing = real_engine.answer("Which reviews are in this collection?")
     assert listing.generator == "cards" and not listing.abstained
     assert len([p for p in listing.parts if p.kind == "statement"]) == len(real_engine.insights.cards)
-    themed = real_engine.answer("Which reviews mention disguised compliance, and how many?")
+    themed = real_engine.answer("Which reviews discuss disguised compliance, and how many?")
     tagged = real_engine.insights.reviews_with("disguised_compliance")
     assert f"{len(tagged)} of the {len(real_engine.insights.cards)} reviews" in themed.answer
     assert {c.case for c in themed.citations} == {card.name for card, _ in tagged}
+    mentioned = real_engine.answer("Which reviews mention disguised compliance?")
+    quotes = [c.quote.lower() for c in mentioned.citations]
+    assert quotes and all("disguis" in q and "complian" in q for q in quotes)  # the words, in any form
+    assert f"{len(mentioned.citations)} of the {len(real_engine.insights.cards)} reviews" in mentioned.answer
     recs = real_engine.answer("What did the Child J review recommend?")
     card = next(c for c in real_engine.insights.cards if c.name.startswith("Child J"))
     assert len(recs.citations) == len(card.recommendations) >= 4

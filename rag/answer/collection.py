@@ -17,8 +17,10 @@ from rag import prompts
 from rag.answer.base import notice
 from rag.answer.render import render
 from rag.insights import Collection, Quote, ReviewCard
-from rag.insights.themes import keyword_pattern
+from rag.insights.sentences import document_sentences, quote_of
+from rag.insights.themes import FINDING_SECTIONS, keyword_pattern
 from rag.query import Query
+from rag.text import match_stems
 from rag.types import Answer, AnswerPart, Citation, Document, Hit, Passage
 
 _LIST_REVIEWS = re.compile(
@@ -32,6 +34,10 @@ _LIST_REVIEWS = re.compile(
 _WHICH_MENTION = re.compile(
     r"\b(?:which|what|how many|list|any)\b.{0,20}\b(?:reviews|cases|documents|scrs)\b", re.IGNORECASE
 )
+# "Which reviews mention X": the words themselves; "which reviews discuss X": the theme tags.
+_LITERAL = re.compile(
+    r"\b(?:mention(?:s|ed)?|refer(?:s|red)? to|use the (?:term|word|words|phrase)|say)\b", re.I
+)
 _SUMMARISE = re.compile(r"\b(?:summari[sz]e|summary of|overview of|tell me about|key points of)\b", re.I)
 _RECOMMEND = re.compile(r"\b(?:recommend(?:ed|s|ations?)?|recs)\b", re.IGNORECASE)
 _RECOMMEND_WHAT = re.compile(r"^\s*(?:what|list|which)\b[^?]{0,80}\b(?:recommend|recs)", re.IGNORECASE)
@@ -43,6 +49,7 @@ class CollectionAnswers:
         self.insights = insights
         self.documents = documents
         self.passages = passages
+        self._sentence_cache: dict[str, list] = {}
         self._themes = [(t, _theme_pattern(t.name, t.keywords)) for t in insights.themes]
 
     def answer(self, query: Query) -> Answer | None:
@@ -52,8 +59,11 @@ class CollectionAnswers:
         if not query.cases and _LIST_REVIEWS.search(question):
             return self._list_reviews(query)
         if not query.cases and _WHICH_MENTION.search(question):
-            theme = self._theme_in(question)
-            if theme is not None:
+            found = self._theme_in(question)
+            if found is not None:
+                theme, wording = found
+                if _LITERAL.search(question):
+                    return self._reviews_mentioning(query, theme, wording)
                 return self._reviews_with(query, theme)
         card = self._one_card(query)
         if card is None:
@@ -80,8 +90,8 @@ class CollectionAnswers:
             build.claim(card, text, [title.quote] if title.quote else [], bullet=True)
         return build.answer(query, "collection: the list of reviews")
 
-    def _reviews_with(self, query: Query, theme) -> Answer:
-        build = _Builder(self.documents, self.passages)
+    def _reviews_with(self, query: Query, theme, build: _Builder | None = None) -> Answer:
+        build = build or _Builder(self.documents, self.passages)
         tagged = self.insights.reviews_with(theme.id)
         total = len(self.insights.cards)
         if not tagged:
@@ -131,10 +141,52 @@ class CollectionAnswers:
     # --- reading the question -----------------------------------------------------------
 
     def _theme_in(self, question: str):
+        """The theme the question names, and its wording in the question."""
         found = [(t, m) for t, pattern in self._themes if pattern and (m := pattern.search(question))]
         if not found:
             return None
-        return max(found, key=lambda tm: len(tm[1].group()))[0]  # the longest wording named
+        theme, match = max(found, key=lambda tm: len(tm[1].group()))  # the longest wording named
+        return theme, match.group()
+
+    def _reviews_mentioning(self, query: Query, theme, wording: str) -> Answer:
+        """Every review whose text uses the question's words for the theme (any form of them:
+        "optimism", "optimistic"), its first such sentence cited, findings first; then the
+        reviews tagged with the theme that never use the words."""
+        build = _Builder(self.documents, self.passages)
+        wanted = match_stems(re.sub(r"\b[a-z]{2,5}-(?=[a-z])", "", wording.lower())) or match_stems(wording)
+        total = len(self.insights.cards)
+        found = [(card, q) for card in self.insights.cards if (q := self._first_mention(card, wanted))]
+        if not found:
+            if self.insights.reviews_with(theme.id):  # not in these words, but in others
+                build.say(prompts.MENTION_NONE_BUT.format(term=wording, total=total))
+                return self._reviews_with(query, theme, build)
+            build.say(prompts.MENTION_NONE.format(term=wording, total=total))
+            return build.answer(query, "collection: no review uses the words", abstained=True)
+        build.say(prompts.MENTION_COUNT.format(count=len(found), total=total, term=wording))
+        for card, quote in found:
+            build.claim(card, _readable(quote.text), [quote], bullet=True)
+        named = {card.review for card, _ in found}
+        others = [card.name for card, _ in self.insights.reviews_with(theme.id) if card.review not in named]
+        if others:
+            build.say(prompts.MENTION_TAGGED_TOO.format(theme=theme.name, names="; ".join(others)))
+        return build.answer(query, f"collection: reviews using the words of {theme.id}", grouped=True)
+
+    def _first_mention(self, card: ReviewCard, wanted: set[str]) -> Quote | None:
+        best = None
+        for doc_id in card.documents:
+            for sentence in self._sentences(doc_id):
+                if wanted <= match_stems(sentence.text):
+                    if sentence.section_type in FINDING_SECTIONS:
+                        return quote_of(sentence, self.documents[doc_id])
+                    best = best or quote_of(sentence, self.documents[doc_id])
+        return best
+
+    def _sentences(self, doc_id: str):
+        if doc_id not in self._sentence_cache:
+            document = self.documents.get(doc_id)
+            passages = [p for p in self.passages.values() if p.doc_id == doc_id]
+            self._sentence_cache[doc_id] = document_sentences(document, passages) if document else []
+        return self._sentence_cache[doc_id]
 
     def _one_card(self, query: Query) -> ReviewCard | None:
         if len(query.cases) != 1 or query.case_source == "history":

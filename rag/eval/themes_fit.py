@@ -33,6 +33,7 @@ from rag.insights.themes import (
     Logistic,
     ThemeMatcher,
     ThemeModel,
+    has_evidence,
     review_features,
     sentence_likelihoods,
 )
@@ -116,25 +117,28 @@ def fit_sentences(reviews: list[Labelled]) -> Logistic:
     return _logistic(np.vstack(xs), np.concatenate(ys))
 
 
-def review_rows(review: Labelled, sentence: Logistic) -> list[tuple[str, np.ndarray]]:
+def review_rows(review: Labelled, sentence: Logistic) -> list[tuple[str, np.ndarray, bool]]:
+    """Per theme: its review features, and whether a sentence could be shown as evidence."""
     likely = sentence_likelihoods(review.matches, sentence)
     features = review_features(likely, len(review.matches.sentences))
-    return [(theme.id, features[j]) for j, theme in enumerate(review.matches.themes)]
+    shown = has_evidence(review.matches, likely)
+    return [(theme.id, features[j], bool(shown[j])) for j, theme in enumerate(review.matches.themes)]
 
 
 def fit(reviews: list[Labelled]) -> ThemeModel:
     """Both models and both thresholds, from these reviews only."""
-    xs, ys, majors = [], [], []
+    xs, ys, majors, shown = [], [], [], []
     for review in reviews:  # review features from a sentence model that never saw the review
         sentence = fit_sentences([r for r in reviews if r is not review])
-        for theme, features in review_rows(review, sentence):
+        for theme, features, evidence in review_rows(review, sentence):
             if theme in review.present:
+                shown.append(evidence)
                 xs.append(features)
                 ys.append(int(review.present[theme]))
                 majors.append(int(review.major[theme]))
     x, y, major = np.array(xs), np.array(ys), np.array(majors)
     review_model = _logistic(x, y)
-    p = review_model.probabilities(x)
+    p = review_model.probabilities(x) * np.array(shown)  # no evidence to show: never tagged
     threshold = _best_threshold(p, y)
     tagged = (y == 1) & (p >= threshold)
     return ThemeModel(
@@ -165,8 +169,10 @@ def _best_major(p: np.ndarray, major: np.ndarray, threshold: float) -> float:
 def predict(model: ThemeModel, reviews: list[Labelled]) -> dict[tuple[str, str], bool]:
     out = {}
     for review in reviews:
-        for theme, features in review_rows(review, model.sentence):
-            out[(review.doc, theme)] = bool(model.review.probabilities(features) >= model.threshold)
+        for theme, features, evidence in review_rows(review, model.sentence):
+            out[(review.doc, theme)] = evidence and bool(
+                model.review.probabilities(features) >= model.threshold
+            )
     return out
 
 

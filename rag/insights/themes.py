@@ -189,14 +189,38 @@ def sentence_likelihoods(matches: DocumentMatches, model: Logistic) -> np.ndarra
     return np.vstack(rows) if rows else np.zeros((0, len(matches.sentences)))
 
 
+def _key(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def headings(matches: DocumentMatches) -> np.ndarray:
+    """Which sentences are a heading of the passage they sit in, printed in its text."""
+    out = []
+    for sentence in matches.sentences:
+        parts = {_key(h) for h in sentence.passage.section.split(" > ")}
+        parts |= {_key(re.sub(r"^[\d.]+\s*", "", h)) for h in sentence.passage.section.split(" > ")}
+        out.append(_key(sentence.text) in parts)
+    return np.array(out, dtype=bool)
+
+
+def has_evidence(matches: DocumentMatches, likely: np.ndarray) -> np.ndarray:
+    """Per theme: whether any sentence can be shown as its evidence, a statement rather than
+    a heading (a review is tagged only when one can)."""
+    if not matches.sentences:
+        return np.zeros(len(matches.themes), dtype=bool)
+    return ((likely >= EVIDENCE_FLOOR) & ~headings(matches)[None, :]).any(axis=1)
+
+
 def tag_document(document: Document, matches: DocumentMatches, model: ThemeModel) -> tuple[ThemeTag, ...]:
     """The themes a document discusses, most probable first, each with its best sentences."""
     tags = []
     likely_all = sentence_likelihoods(matches, model.sentence)
     review = model.review.probabilities(review_features(likely_all, len(matches.sentences)))
+    heading = headings(matches)
     for j, theme in enumerate(matches.themes):
         likely, p = likely_all[j], float(review[j])
-        best = [i for i in np.argsort(-likely, kind="stable")[:MOST_SENTENCES] if likely[i] >= EVIDENCE_FLOOR]
+        order = np.argsort(-likely, kind="stable")
+        best = [i for i in order if likely[i] >= EVIDENCE_FLOOR and not heading[i]][:MOST_SENTENCES]
         if p < model.threshold or not best:
             continue
         quotes = tuple(quote_of(matches.sentences[i], document) for i in best)
