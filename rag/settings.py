@@ -227,6 +227,11 @@ class InsightsSettings(_Section):
         None,
         description="Theme tagger fitted by `python -m rag.eval.themes_fit` (default: the packaged one).",
     )
+    findings_model: Path | None = Field(
+        None,
+        description="Key-findings ranker fitted by `python -m rag.eval.findings_fit` "
+        "(default: the packaged one).",
+    )
 
 
 class ServeSettings(_Section):

@@ -156,6 +156,41 @@ def test_card_reads_the_child_and_what_happened_from_the_story_and_cites_them():
     assert not card.field("year").stated or card.field("year").quote is None  # no date printed: not read
 
 
+def test_key_findings_are_the_reviews_statements_of_what_it_found_one_per_passage(monkeypatch):
+    monkeypatch.setattr("rag.insights.findings.MOST_FINDINGS", 2)
+    document, passages = _document([
+        ("1 Introduction", "summary",
+         "This review was commissioned by the board after Child Z was admitted to hospital with burns."),
+        ("2 Methodology", "methodology",
+         "The reviewer met the practitioners involved and read the records of each of the agencies."),
+        ("3 Background", "background",
+         "The family moved to the area in the spring and registered with a new practice in the town."),
+        ("5 Findings", "analysis",
+         "The review found that the health visitor did not share her concerns about the home with the "
+         "social worker. There was no discussion of the burns at the strategy meeting, which lacked "
+         "the police and the school."),
+        ("6 Learning", "learning",
+         "Practitioners did not challenge the father's account, and the opportunity to see the child "
+         "alone was missed."),
+    ])  # fmt: skip
+    card = build_card(document, document_sentences(document, passages))
+    found = [item.text[:40] for item in card.key_findings]
+    # the two statements of what went wrong, in document order; the second sentence of the
+    # findings section waits behind the learning section's: one finding per passage
+    assert found == ["The review found that the health visitor", "Practitioners did not challenge the fath"]
+
+
+def test_a_findings_model_made_for_other_features_names_the_command_that_refits_it(tmp_path):
+    from rag.insights.findings import PACKAGED_MODEL, FindingsModel
+
+    data = json.loads(PACKAGED_MODEL.read_text(encoding="utf-8"))
+    data["features"] = data["features"][:-1]
+    stale = tmp_path / "findings_model.json"
+    stale.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ValueError, match="rag.eval.findings_fit"):
+        FindingsModel.load(stale)
+
+
 # --- the real corpus ----------------------------------------------------------------------
 
 
@@ -197,6 +232,15 @@ def test_theme_tags_of_the_test_reviews_hold_up_against_the_hand_labels(real_eng
     # The tagger never saw these reviews' labels; a floor well below today's figures
     # (precision 0.72, recall 0.81) catches a reader or a model that broke.
     assert scores["precision"] >= 0.6 and scores["recall"] >= 0.6, scores
+
+
+def test_key_findings_of_the_test_reviews_hold_the_hand_picked_ones(real_engine):
+    from rag.eval.insights import insights_metrics
+
+    found = insights_metrics(real_engine.insights, EVAL)["cards"]["test"]["per_field"]["key_findings"]
+    # The ranker never saw these reviews' labels. Today 0.42 of the hand-picked findings are
+    # on the test cards; the earlier hand-set ranking found 0.18.
+    assert found >= 0.3, found
 
 
 def test_collection_questions_are_answered_from_the_cards_with_citations(real_engine):

@@ -98,7 +98,7 @@ def labelled_reviews(settings: Settings, labels_path: Path) -> list[Labelled]:
     return out
 
 
-def _logistic(x: np.ndarray, y: np.ndarray) -> Logistic:
+def fit_logistic(x: np.ndarray, y: np.ndarray) -> Logistic:
     from sklearn.linear_model import LogisticRegression
 
     mean, scale = x.mean(axis=0), x.std(axis=0)
@@ -114,7 +114,7 @@ def fit_sentences(reviews: list[Labelled]) -> Logistic:
             x, y = review.sentence_rows(j)
             xs.append(x)
             ys.append(y)
-    return _logistic(np.vstack(xs), np.concatenate(ys))
+    return fit_logistic(np.vstack(xs), np.concatenate(ys))
 
 
 def review_rows(review: Labelled, sentence: Logistic) -> list[tuple[str, np.ndarray, bool]]:
@@ -137,7 +137,7 @@ def fit(reviews: list[Labelled]) -> ThemeModel:
                 ys.append(int(review.present[theme]))
                 majors.append(int(review.major[theme]))
     x, y, major = np.array(xs), np.array(ys), np.array(majors)
-    review_model = _logistic(x, y)
+    review_model = fit_logistic(x, y)
     p = review_model.probabilities(x) * np.array(shown)  # no evidence to show: never tagged
     threshold = _best_threshold(p, y)
     tagged = (y == 1) & (p >= threshold)

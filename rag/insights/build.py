@@ -15,6 +15,8 @@ import numpy as np
 
 from rag.embed import Embedder
 from rag.insights.cards import build_card
+from rag.insights.findings import PACKAGED_MODEL as FINDINGS_MODEL
+from rag.insights.findings import FindingsModel
 from rag.insights.sentences import document_sentences, embed_sentences
 from rag.insights.taxonomy import load_taxonomy, taxonomy_key
 from rag.insights.themes import PACKAGED_MODEL, ThemeMatcher, ThemeModel, tag_document
@@ -26,10 +28,12 @@ Progress = Callable[[str, int, int], None]
 
 
 def insights_key(settings: Settings) -> str:
-    """What a document's insights depend on besides its own text: the taxonomy, the tagger
-    and the code that reads them."""
-    model = settings.insights.theme_model or PACKAGED_MODEL
-    digest = hashlib.sha256(model.read_bytes())
+    """What a document's insights depend on besides its own text: the taxonomy, the theme
+    tagger, the key-findings ranker and the code that reads them."""
+    digest = hashlib.sha256()
+    insights = settings.insights
+    for model in (insights.theme_model or PACKAGED_MODEL, insights.findings_model or FINDINGS_MODEL):
+        digest.update(model.read_bytes())
     for source in sorted(_CODE.glob("*.py")):
         digest.update(source.read_bytes())
     return f"{taxonomy_key(load_taxonomy(settings.corpus_dir))}-{digest.hexdigest()[:16]}"
@@ -50,6 +54,7 @@ class InsightsBuild:
         self.key = insights_key(self.settings)
         self._themes = load_taxonomy(self.settings.corpus_dir)
         self._model = ThemeModel.load(self.settings.insights.theme_model or PACKAGED_MODEL)
+        self._findings = FindingsModel.load(self.settings.insights.findings_model or FINDINGS_MODEL)
         self._matcher: ThemeMatcher | None = None
 
     def row(self, document: dict[str, Any], passages: list[Passage]) -> dict[str, Any]:
@@ -63,7 +68,7 @@ class InsightsBuild:
         self.embedded += len(sentences)
         matches = self._matcher.match(sentences, embed_sentences(self.embedder, sentences))
         tags = tag_document(doc, matches, self._model)
-        card = build_card(doc, sentences, tags, _theme_strength(matches, self._model))
+        card = build_card(doc, sentences, tags, theme_strength(matches, self._model), self._findings)
         self.seconds += time.perf_counter() - started
         self.built.append(doc.doc_id)
         return {"doc_id": doc.doc_id, "key": self.key, "passages": len(passages), "card": card.to_dict()}
@@ -78,7 +83,7 @@ class InsightsBuild:
         return {"documents": len(self.built), "embedded": self.embedded, "seconds": round(self.seconds, 3)}
 
 
-def _theme_strength(matches, model: ThemeModel) -> np.ndarray:
+def theme_strength(matches, model: ThemeModel) -> np.ndarray:
     """Per sentence: how likely it is to express its most likely theme."""
     if not matches.sentences:
         return np.zeros(0)

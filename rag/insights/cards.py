@@ -13,17 +13,15 @@ import re
 import numpy as np
 
 from rag.insights.agencies import agencies
+from rag.insights.findings import FindingsModel, key_findings
 from rag.insights.recommendations import recommendations
 from rag.insights.sentences import Sentence, quote_of
-from rag.insights.spans import INSTRUCTION, span
+from rag.insights.spans import span
 from rag.insights.types import Field, Item, ReviewCard, ThemeTag
 from rag.text import normalise_space
 from rag.types import Document
 
 HEAD_CHARS = 3000  # the title page and what follows it
-MOST_FINDINGS = 6
-FINDING_PARTS = ("analysis", "learning", "summary")  # parts of a review that state its findings
-FINDING_WORDS = (8, 45)  # a key finding is a full statement, not a heading or a page
 _NUMBER_WORDS = (
     r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
     r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|a few|several)"
@@ -48,23 +46,16 @@ _INCIDENT = re.compile(
     r"life[- ]threatening|brain|haemorrhage|rickets|malnutrition|starv)",
     re.IGNORECASE,
 )
-_FINDING_CUE = re.compile(
-    r"\b(?:the review (?:found|concluded|identified|considers|has found|has concluded)|found that|concluded|"
-    r"there was (?:a |an )?(?:lack|absence|failure|no )|did not|was not|were not|had not|missed|"
-    r"should have|insufficient|inadequate|not effective|not shared|not recognised|opportunit(?:y|ies)|"
-    r"need(?:s|ed)? to|learning)\b",
-    re.IGNORECASE,
-)
-
-
 def build_card(
     document: Document,
     sentences: list[Sentence],
     themes: tuple[ThemeTag, ...] = (),
     finding_scores: np.ndarray | None = None,
+    findings: FindingsModel | None = None,
 ) -> ReviewCard:
     """`finding_scores`: per sentence, how strongly it expresses any theme (from the theme
-    tagger), which ranks candidate key findings."""
+    tagger), one of what ranks candidate key findings; `findings`: the ranker (default: the
+    packaged one)."""
     fields = {
         "title": _title(document),
         "board": _named_value(document, document.board),
@@ -82,7 +73,10 @@ def build_card(
         documents=(document.doc_id,),
         fields=fields,
         agencies=agencies(document, sentences),
-        key_findings=_key_findings(document, sentences, finding_scores),
+        key_findings=tuple(
+            Item(sentences[i].text, quote_of(sentences[i], document))
+            for i in key_findings(sentences, finding_scores, findings or FindingsModel.load())
+        ),
         recommendations=recommendations(document, sentences),
         themes=themes,
     )
@@ -286,33 +280,3 @@ def _incident(document: Document, sentences: list[Sentence]) -> Field:
 
 
 # --- agencies, findings, recommendations -------------------------------------------------
-
-
-def _key_findings(
-    document: Document, sentences: list[Sentence], scores: np.ndarray | None
-) -> tuple[Item, ...]:
-    """The statements of what the review found: sentences of its analysis, findings, learning
-    and summary that say what went wrong (or right), ranked by how clearly they express a
-    recurring theme and use a finding's wording; one per passage."""
-    ranked = []
-    for i, sentence in enumerate(sentences):
-        words = len(sentence.text.split())
-        if sentence.section_type not in ("analysis", "learning", "summary") or INSTRUCTION.search(
-            sentence.text
-        ):
-            continue
-        if not FINDING_WORDS[0] <= words <= FINDING_WORDS[1]:
-            continue
-        cue = 1.0 if _FINDING_CUE.search(sentence.text) else 0.0
-        theme = float(scores[i]) if scores is not None and len(scores) > i else 0.0
-        section = 0.3 if sentence.section_type in ("analysis", "learning") else 0.0
-        ranked.append((theme + 0.5 * cue + section, i))
-    chosen, passages = [], set()
-    for _, i in sorted(ranked, key=lambda si: (-si[0], si[1])):
-        if sentences[i].passage.id in passages:
-            continue
-        passages.add(sentences[i].passage.id)
-        chosen.append(i)
-        if len(chosen) == MOST_FINDINGS:
-            break
-    return tuple(Item(sentences[i].text, quote_of(sentences[i], document)) for i in sorted(chosen))
