@@ -156,6 +156,25 @@ def test_card_reads_the_child_and_what_happened_from_the_story_and_cites_them():
     assert not card.field("year").stated or card.field("year").quote is None  # no date printed: not read
 
 
+def test_card_takes_the_age_from_the_account_of_what_happened_not_from_a_timeline_or_a_parent():
+    document, passages = _document([
+        ("1 Introduction", "summary",
+         "The mother of Child Z had been abused as a teenager and was known to children's services. "
+         "Child Z lived with her mother and her older brother in a flat."),
+        ("2 Timeline", "background",
+         "Age 3 weeks: Child Z was seen by the health visitor at home with a small bruise."),
+        ("3 The incident that led to the review", "background",
+         "Child Z was taken to hospital by ambulance with a head injury. She died two days later, "
+         "aged eleven months. The police began an investigation into the death."),
+    ])  # fmt: skip
+    card = build_card(document, document_sentences(document, passages))
+    assert card.field("child_age").value == "aged eleven months"
+    incident = card.field("incident")
+    # the sentence that says what happened, run on to the next one about it; never the mother's story
+    assert incident.value.startswith("Child Z was taken to hospital") and "She died two days later" in incident.value
+    assert document.text[incident.quote.start : incident.quote.end] == incident.quote.text
+
+
 def test_key_findings_are_the_reviews_statements_of_what_it_found_one_per_passage(monkeypatch):
     monkeypatch.setattr("rag.insights.findings.MOST_FINDINGS", 2)
     document, passages = _document([

@@ -36,6 +36,14 @@ _AGE = re.compile(
 _SEX_WORD = re.compile(
     r"\b(?:baby|infant|little|young|teenage|year[- ]old|month[- ]old|a)\s+(boy|girl)\b", re.I
 )
+_PRONOUN_SUBJECT = re.compile(r"^(?:he|she)\b", re.I)
+_STORY_PARTS = ("summary", "background", "other")
+_INCIDENT_HEADING = re.compile(
+    r"\b(?:incident|what happened|circumstances (?:of|leading|that led)|events (?:leading|that led)|"
+    r"(?:summary|outline) of (?:the )?(?:case|events))\b",
+    re.I,
+)
+_INCIDENT_SCORE = 1.0  # prefer the account of what happened over other mentions
 _HE = re.compile(r"\b(he|his|him|himself)\b", re.I)
 _SHE = re.compile(r"\b(she|her|hers|herself)\b", re.I)
 _PARENT = re.compile(r"\b(?:mother|mum|father|dad|stepfather|partner|grandmother|grandfather|carer)\b", re.I)
@@ -205,25 +213,60 @@ def _about_events(line: str) -> bool:
 
 def _child_words(document: Document) -> re.Pattern[str]:
     label = re.escape(document.case) if document.case else r"(?!x)x"
-    return re.compile(rf"\b(?:{label}|the (?:child|baby|infant|young person|boy|girl))\b", re.IGNORECASE)
+    return re.compile(
+        rf"\b(?:{label}|(?:the|this) (?:child|baby|infant|young person|boy|girl))\b", re.IGNORECASE
+    )
+
+
+def _story_order(sentences: list[Sentence]) -> list[int]:
+    """Indexes of the sentences that introduce the child and the events first (summary and
+    background, and sections about the incident), then the rest."""
+    first = [i for i, s in enumerate(sentences) if s.section_type in _STORY_PARTS or _tells_the_incident(s)]
+    chosen = set(first)
+    return first + [i for i in range(len(sentences)) if i not in chosen]
 
 
 def _story(sentences: list[Sentence]) -> list[Sentence]:
-    """The sentences that introduce the child and the events, first: summary and background,
-    then the rest."""
-    first = [s for s in sentences if s.section_type in ("summary", "background", "other")]
-    return first + [s for s in sentences if s not in first]
+    return [sentences[i] for i in _story_order(sentences)]
+
+
+def _tells_the_incident(sentence: Sentence) -> bool:
+    """Under a heading such as "The incident that led to the review" or "What happened"."""
+    return bool(_INCIDENT_HEADING.search(sentence.passage.section or ""))
 
 
 def _child_age(document: Document, sentences: list[Sentence]) -> Field:
-    child = _child_words(document)
-    for sentence in _story(sentences):
-        if not child.search(sentence.text):
+    """The child's age as the story gives it: in a sentence about the child (or one that goes
+    on about them, "She died ... aged 13 months"), preferring the account of what happened;
+    a timeline's "Age 3 weeks:" marks when an event was, not how old the child is."""
+    about_child = _about_child(document, sentences)
+    best, best_score = None, -1.0
+    for order, i in enumerate(_story_order(sentences)):
+        sentence = sentences[i]
+        if not about_child[i]:
             continue
-        match = _AGE.search(sentence.quote)
-        if match and not _PARENT.search(sentence.quote[max(match.start() - 30, 0) : match.start()]):
-            return Field(normalise_space(match.group()), quote_of(sentence, document), "document")
-    return Field()
+        for match in _AGE.finditer(sentence.quote):
+            timeline = sentence.quote[match.end() : match.end() + 2].lstrip().startswith(":")
+            if timeline or _PARENT.search(sentence.quote[max(match.start() - 30, 0) : match.start()]):
+                continue
+            score = _INCIDENT_SCORE * (bool(_INCIDENT.search(sentence.text)) + _tells_the_incident(sentence))
+            score -= order / max(len(sentences), 1)
+            if score > best_score:
+                best, best_score = (normalise_space(match.group()), sentence), score
+    if best is None:
+        return Field()
+    return Field(best[0], quote_of(best[1], document), "document")
+
+
+def _about_child(document: Document, sentences: list[Sentence]) -> list[bool]:
+    """Per sentence: whether it is about the child, by name or by a pronoun that goes on
+    from the sentence before."""
+    child, out = _child_words(document), []
+    for i, sentence in enumerate(sentences):
+        named = bool(child.search(sentence.text))
+        goes_on = i > 0 and out[i - 1] and bool(_PRONOUN_SUBJECT.match(sentence.text))
+        out.append(named or goes_on)
+    return out
 
 
 def _child_sex(document: Document, sentences: list[Sentence]) -> Field:
@@ -264,19 +307,38 @@ _CRITERIA = re.compile(
 
 
 def _incident(document: Document, sentences: list[Sentence]) -> Field:
-    """The first sentence of the story that says what happened to the child."""
+    """The sentence of the story that best says what happened to the child (with the next one
+    when it goes on about the injuries), not what happened to a parent."""
     child = _child_words(document)
     best, best_score = None, 0.0
-    for sentence in _story(sentences)[:80]:
+    for i in _story_order(sentences)[:80]:
+        sentence = sentences[i]
         cues = len(_INCIDENT.findall(sentence.text))
         if not cues or len(sentence.text.split()) < 6 or _CRITERIA.search(sentence.text):
             continue
+        if _PARENT.search(" ".join(sentence.text.split()[:4])):  # the parent's story, not the child's
+            continue
         score = min(cues, 3) + (1.5 if child.search(sentence.text) else 0) - sentence.position
+        score += _INCIDENT_SCORE * _tells_the_incident(sentence)
         if score > best_score:
-            best, best_score = sentence, score
+            best, best_score = i, score
     if best is None:
         return Field()
-    return Field(best.text, quote_of(best, document), "document")
+    return _incident_field(document, sentences, best)
+
+
+def _incident_field(document: Document, sentences: list[Sentence], i: int) -> Field:
+    first, last = sentences[i], sentences[i]
+    following = sentences[i + 1] if i + 1 < len(sentences) else None
+    if (
+        following is not None
+        and following.passage.id == first.passage.id
+        and _INCIDENT.search(following.text)
+        and not _PARENT.search(" ".join(following.text.split()[:4]))
+    ):
+        last = following
+    text = normalise_space(document.text[first.start : last.end])
+    return Field(text, span(document, first.start, last.end, first), "document")
 
 
 # --- agencies, findings, recommendations -------------------------------------------------
