@@ -49,3 +49,13 @@ def test_headings_without_blank_lines_as_pdf_text_has_them():
     assert paths["3.1.1"] == "3 Findings of the review > 3.1 Information sharing"
     assert section_type(paths["3.1.1"]) == T.ANALYSIS
     assert paths["4.1"] == "Section Four - Recommendations"
+
+
+def test_a_glossary_after_the_conclusion_is_back_matter_not_part_of_the_conclusion():
+    text = (
+        "Section Seven - Conclusion\n7.1 Agencies did not share what each of them knew about the family.\n"
+        "List of abbreviations\nLADO: Local authority designated officer.\nMARAC: Multi-agency risk "
+        "assessment conference.\n"
+    )
+    kinds = {b.text[:4]: section_type(" > ".join(b.path)) for b in parse_blocks(text) if b.kind == "para"}
+    assert kinds == {"7.1 ": T.ANALYSIS, "LADO": T.REFERENCES}

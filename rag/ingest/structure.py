@@ -11,6 +11,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from rag.ingest.anatomy import SectionType, heading_type
+
 MINOR = 9  # level of unnumbered title lines ("The dangers of over optimism")
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
@@ -175,13 +177,27 @@ def _consume(p: _Parser, unit: list[_Line], following: list[_Line] | None) -> No
         return
     if _has_title_line(unit):
         # "Supervision\nThe importance of ..." : a sub-heading printed straight above its text.
-        p.add("title", unit[:1])
+        _title(p, unit[:1])
         _consume(p, unit[1:], following)
         return
     if _is_title(unit, following) and not (following and _is_lead_in(unit, following)):
-        p.add("title", unit)
+        _title(p, unit)
         return
     _paragraph(p, unit)
+
+
+_CONTENTS = re.compile(r"^(?:table of )?contents\b", re.IGNORECASE)
+
+
+def _title(p: _Parser, unit: list[_Line]) -> None:
+    text = unit[0].text.strip()
+    if heading_type(text) is SectionType.REFERENCES and not _CONTENTS.match(text):
+        # "Glossary of terms" after the conclusion: the back matter is a part of its own,
+        # never a sub-heading of the section before it. (A contents list is not: what
+        # follows it is the report itself, whose headings it may not share.)
+        p.set_heading(1, _strip_title(text))
+        return
+    p.add("title", unit)
 
 
 def _markdown_heading(p: _Parser, level: int, title: str) -> None:

@@ -13,7 +13,7 @@ from rag.store.files import atomic_write_text
 
 # Bump when loading, cleaning or chunking logic changes what passages come out,
 # so that a new index is built instead of reusing passages made the old way.
-PIPELINE_VERSION = 5
+PIPELINE_VERSION = 6
 BM25_STEMMER = "english"
 
 
