@@ -15,7 +15,7 @@ import pytest
 from bench.scan_pdf import scan_like
 from rag.ingest import ingest, job
 from rag.ingest.load import LoadError, load_file
-from rag.ingest.ocr import Ocr, drop_specks, needs_ocr
+from rag.ingest.ocr import INSTALL_HINT, Ocr, drop_specks, needs_ocr
 from rag.settings import OcrSettings, load_settings
 from rag.types import FileStatus
 
@@ -153,6 +153,16 @@ def test_without_ocr_a_scan_says_how_to_install_it(tmp_path, monkeypatch):
         load_file(path, "scan.pdf", ocr=Ocr(OcrSettings(), cache_dir=None))
     assert info.value.status is FileStatus.NO_TEXT
     assert "apt-get install tesseract-ocr tesseract-ocr-eng" in info.value.reason
+
+
+def test_without_ocr_only_pages_with_a_picture_are_named_as_unread(tmp_path, monkeypatch):
+    # a near-blank title page (no picture) has nothing more to read; the scanned page does
+    path = tmp_path / "mixed.pdf"
+    _pdf_with_pages(path, ["Child X", PROSE, 180])
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    document = load_file(path, "mixed.pdf", ocr=Ocr(OcrSettings(), cache_dir=None))
+    assert document.notes == ("page 3 without a text layer not read (tesseract is not installed: "
+                              f"{INSTALL_HINT})",)  # fmt: skip
 
 
 def test_ocr_turned_off_leaves_a_scan_unread(tmp_path):

@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.ingest import clean
-from rag.ingest.ocr import INSTALL_HINT, MIN_PAGE_LETTERS, Ocr, PageProgress, needs_ocr, wordlike_count
+from rag.ingest.ocr import (
+    INSTALL_HINT,
+    MIN_PAGE_LETTERS,
+    Ocr,
+    PageProgress,
+    needs_ocr,
+    pages_with_images,
+    short_error,
+    wordlike_count,
+)
 from rag.types import PAGE_SEPARATOR, FileStatus, LoadedDocument, Page
 
 PDF_SUFFIXES = {".pdf"}
@@ -179,7 +188,7 @@ def _read_pdf(
     try:
         raw_pages = [_page_text(page) for page in reader.pages]
     except Exception as exc:  # pypdf raises many types for damaged page trees
-        raise LoadError(FileStatus.BROKEN, f"damaged PDF ({_short(exc)}): repair or re-export it") from exc
+        raise _damaged(exc) from exc
     unread = [i for i, text in enumerate(raw_pages) if needs_ocr(text)]
     if unread:
         raw_pages = _ocr_pages(data, password, raw_pages, unread, ocr, progress, scan)
@@ -201,9 +210,10 @@ def _ocr_pages(
 ) -> list[str]:
     """`raw_pages` with the text OCR read for the pages `unread`, where it read more words."""
     if ocr is None or ocr.unavailable:
-        if any(ch.isalpha() for text in raw_pages for ch in text):
+        scanned = pages_with_images(data, unread, password)
+        if scanned and any(ch.isalpha() for text in raw_pages for ch in text):
             why = ocr.unavailable if ocr else "OCR is not set up"
-            scan.notes.append(f"{_pages_phrase(unread)} without a text layer not read ({why})")
+            scan.notes.append(f"{_pages_phrase(scanned)} without a text layer not read ({why})")
         return raw_pages
     result = ocr.read_pages(data, unread, password, progress)
     pages = list(raw_pages)
@@ -261,7 +271,7 @@ def _open_pdf(data: bytes, password: str | None):  # -> pypdf.PdfReader
     except FileNotDecryptedError as exc:
         raise LoadError(FileStatus.NEEDS_PASSWORD, _password_hint(password)) from exc
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, AssertionError) as exc:
-        raise LoadError(FileStatus.BROKEN, f"damaged PDF ({_short(exc)}): repair or re-export it") from exc
+        raise _damaged(exc) from exc
 
 
 def _decrypt(reader, password: str | None) -> None:
@@ -284,10 +294,11 @@ def _password_hint(password: str | None) -> str:
     )
 
 
+def _damaged(exc: BaseException) -> LoadError:
+    return LoadError(FileStatus.BROKEN, f"damaged PDF ({short_error(exc)}): repair or re-export it")
+
+
 def _page_text(page) -> str:
     return page.extract_text() or ""
 
 
-def _short(exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}".strip()
-    return text if len(text) <= 120 else text[:117] + "..."

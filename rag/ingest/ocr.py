@@ -237,7 +237,7 @@ def _collect(
     try:
         result.texts[index] = future.result()
     except Exception as exc:  # a timeout or a tesseract crash on this page only
-        result.failed[index] = _short(exc)
+        result.failed[index] = short_error(exc)
     if progress:
         progress(len(result.texts) - result.from_cache + len(result.failed), total)
 
@@ -257,7 +257,25 @@ def _render(
                 bitmap = page.render(scale=dpi / 72, grayscale=True)
                 yield index, bitmap.to_pil()
             except Exception as exc:  # one damaged page must not lose the file
-                failed[index] = f"could not render the page ({_short(exc)})"
+                failed[index] = f"could not render the page ({short_error(exc)})"
+    finally:
+        document.close()
+
+
+def pages_with_images(data: bytes, indexes: list[int], password: str | None) -> list[int]:
+    """The pages of `indexes` with a picture on them: only those could hold text a scan
+    printed (a title page or a blank page with no image has nothing more to read). All of
+    them when the file cannot be opened this way."""
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(data, password=password)
+    except Exception:
+        return list(indexes)
+    try:
+        return [i for i in indexes if _has_images(document[i])]
+    except Exception:
+        return list(indexes)
     finally:
         document.close()
 
@@ -313,6 +331,7 @@ def _missing(settings: OcrSettings) -> str | None:
     return None
 
 
-def _short(exc: BaseException) -> str:
+def short_error(exc: BaseException) -> str:
+    """An exception in one line a file's report can carry."""
     text = f"{type(exc).__name__}: {exc}".strip()
     return text if len(text) <= 120 else text[:117] + "..."
