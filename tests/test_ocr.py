@@ -4,6 +4,7 @@ and cited with their page numbers."""
 from __future__ import annotations
 
 import difflib
+import hashlib
 import io
 import re
 import shutil
@@ -312,3 +313,20 @@ def test_with_ocr_on_every_other_fixture_keeps_its_status(tmp_path):
         except LoadError as exc:
             status, ocr_pages = exc.status, 0
         assert (status, ocr_pages) == (expected_status(row), 0), row["file"]
+
+
+def test_the_ocr_of_a_replaced_scan_leaves_the_cache(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _pdf_with_pages(corpus / "scan.pdf", [200])
+    _pdf_with_pages(corpus / "other.pdf", [90])
+    monkeypatch.setattr(job, "Ocr", lambda settings, cache_dir: Ocr(settings, cache_dir, reader=InkReader()))
+    settings = load_settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    ingest(settings, embedder=FakeEmbedder())
+    cache = settings.index_dir / job.OCR_CACHE
+    assert len(list(cache.glob("*.json"))) == 2
+    _pdf_with_pages(corpus / "scan.pdf", [160])  # a new version of the scan
+    ingest(settings, embedder=FakeEmbedder())
+    kept = {p.name.split("-")[0] for p in cache.glob("*.json")}
+    current = {hashlib.sha256((corpus / name).read_bytes()).hexdigest() for name in ("scan.pdf", "other.pdf")}
+    assert kept == current

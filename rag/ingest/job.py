@@ -22,7 +22,7 @@ from rag.embed import Embedder, get_embedder, passage_embedding_text
 from rag.ingest.catalog import Catalog, load_catalog
 from rag.ingest.chunk import chunk_document
 from rag.ingest.load import SUPPORTED_SUFFIXES, LoadError, load_file, read_regular
-from rag.ingest.ocr import Ocr
+from rag.ingest.ocr import Ocr, prune_cache
 from rag.ingest.scan import CorpusScan, scan, scan_corpus
 from rag.insights.build import InsightsBuild, insights_key
 from rag.settings import Settings
@@ -100,12 +100,14 @@ def _load_changed(
     manifest = store.Manifest()
     loaded: list[_Loaded] = []
     ocr = Ocr(settings.ocr, cache_dir=settings.index_dir / OCR_CACHE)
+    contents: set[str] = set()  # every file's sha256: the OCR cache keeps only these
     for i, (rel, path) in enumerate(files.items()):
         try:
             data = read_regular(path)
         except (LoadError, OSError) as exc:
             report.files.append(_unreadable(rel, exc, previous.files.get(rel), manifest))
             continue
+        contents.add(hashlib.sha256(data).hexdigest())
         fingerprint = _fingerprint(data, catalog, rel)
         old = previous.files.get(rel)
         if old is not None and old.fingerprint == fingerprint and old.status == FileStatus.OK:
@@ -144,6 +146,7 @@ def _load_changed(
                 manifest.files[rel] = store.FileRecord(fingerprint, row.status, "", row.pages, 0, row.reason)
         if progress:
             progress("read", i + 1, len(files))
+    prune_cache(settings.index_dir / OCR_CACHE, contents)
     return loaded, manifest
 
 

@@ -286,6 +286,19 @@ def _has_images(page) -> bool:
     return next(iter(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3)), None) is not None
 
 
+def prune_cache(folder: Path, kept_contents: set[str]) -> int:
+    """Delete the cached OCR of files whose content (sha256) is no longer in the corpus, so the
+    cache does not grow with every replaced scan; returns how many files were deleted."""
+    if not folder.is_dir():
+        return 0
+    deleted = 0
+    for path in folder.glob("*.json"):
+        if path.name.split("-", 1)[0] not in kept_contents:
+            path.unlink(missing_ok=True)
+            deleted += 1
+    return deleted
+
+
 class _Cache:
     """OCR text per page, in one JSON file per (file content, reader settings)."""
 
