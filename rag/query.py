@@ -72,6 +72,12 @@ class CaseDirectory:
         return {shown[key]: ids for key, ids in by_label.items() if len(ids) > 1}
 
 
+@dataclass(frozen=True)
+class QueryPart:
+    intent: Intent
+    topic_words: tuple[str, ...]
+
+
 @dataclass
 class Query:
     question: str  # as understood: with slips of the keys corrected
@@ -81,6 +87,9 @@ class Query:
     case_source: str = "none"  # "argument" | "question" | "history" | "none"
     unknown_cases: list[str] = field(default_factory=list)
     intent: Intent = "factual"
+    # The things a compound question asks, each with its own words ("what happened to
+    # Child F and what was the learning?": timeline, then learning); empty for one thing.
+    parts: list[QueryPart] = field(default_factory=list)
     cross_case: bool = False
     expects: str | None = None  # a kind of detail the answer must contain
     refusal: str | None = None  # "identify" | "opinion" | "instructions"
@@ -242,6 +251,7 @@ def analyse(
     elif mentioned:
         query.cases, query.case_source = mentioned, "question"
     query.topic_words = content_words(expanded, directory)
+    query.parts = _parts(question, directory)
     if history and _is_follow_up(question, query):
         _carry_context(query, history, directory)
     if len(query.cases) > 1:
@@ -343,6 +353,22 @@ def _carry_context(query: Query, history: list[dict[str, str]], directory: CaseD
         query.topic_words = query.topic_words + carried
     if query.intent == "factual":
         query.intent = _first_match(_INTENTS, earlier[-1]) or "factual"
+
+
+# Where a question asks a second thing: "... and what/how/why ...", or after a semicolon.
+_NEXT_CLAUSE = re.compile(r"[,;]?\s+and\s+(?=(?:what|how|why|when|who|which|where)\b)|;\s*", re.I)
+
+
+def _parts(question: str, directory: CaseDirectory) -> list[QueryPart]:
+    """The things a question asks when it asks different kinds of thing in turn."""
+    clauses = [c for c in _NEXT_CLAUSE.split(question) if c.strip()]
+    if len(clauses) < 2:
+        return []
+    parts = [
+        QueryPart(_first_match(_INTENTS, clause) or "factual", tuple(content_words(clause, directory)))  # type: ignore[arg-type]
+        for clause in clauses
+    ]
+    return parts if len({p.intent for p in parts}) > 1 else []
 
 
 def _first_match(rules: list[tuple[str, re.Pattern[str]]], text: str) -> str | None:

@@ -152,3 +152,25 @@ def test_cli_ask_json(fake_index, capsys, monkeypatch, fake_embedder):
     assert data["citations"][0]["case"] == "Case S (Norfolk, 2017)"
     assert cli.main(["ask", "x", "--case", "Child Z"]) == 2
     assert "unknown case" in capsys.readouterr().err
+
+
+def test_a_compound_question_is_answered_from_each_kind_of_section_it_asks_about(settings, fake_embedder):
+    settings.corpus_dir.mkdir()
+    (settings.corpus_dir / "child-q.md").write_text(
+        "# Sandshire Safeguarding Children Board: Serious Case Review, Child Q\n\n"
+        "## Summary of events\n\n"
+        "Child Q was taken to hospital in March with a fractured arm after a fall at home. "
+        "Doctors found old bruising on Child Q's back and the police were called.\n\n"
+        "## Analysis\n\n"
+        "The health visitor did not share the earlier bruising with the GP. "
+        "The school nurse recorded the absences but nobody followed them up.\n\n"
+        "## Learning\n\n"
+        "Practitioners should share every injury to a baby with the GP on the same day. "
+        "Managers should check that absences from school are followed up by the named worker.\n",
+        encoding="utf-8",
+    )
+    ingest(settings, embedder=fake_embedder)
+    engine = Engine.load(settings, embedder=fake_embedder)
+    answer = engine.answer("what happened to Child Q and what was the learning?")
+    sections = {c.section.split(" > ")[-1] for c in answer.citations}
+    assert {"Summary of events", "Learning"} <= sections, [c.quote for c in answer.citations]

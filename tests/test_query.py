@@ -127,3 +127,22 @@ def test_a_question_about_the_collection_is_asked_afresh_after_a_case_exchange()
 def test_what_kind_of_detail_a_question_asks_for(question, expects):
     found = analyse(question, DIRECTORY).expects
     assert found == (None if expects == "timeline-free" else expects)
+
+
+@pytest.mark.parametrize(
+    "question,parts",
+    [
+        ("What happened to the baby in Sandshire and what was the learning?", ["timeline", "learning"]),
+        ("what went wrong, and what did the panel recommend", ["what_went_wrong", "recommendation"]),
+        ("When was the strategy meeting; what lessons were drawn", ["timeline", "learning"]),
+        # one thing asked, with "and" inside it: not a compound question
+        ("how did the GP and the health visitor share information?", []),
+        ("what did the school and the nursery learn?", []),
+        ("what did the review learn and what lessons did it draw?", []),  # the same thing twice
+    ],
+)
+def test_a_question_that_asks_two_kinds_of_thing_has_a_part_for_each(question, parts):
+    query = analyse(question, DIRECTORY)
+    assert [p.intent for p in query.parts] == parts
+    if parts:
+        assert "learning" not in query.parts[0].topic_words  # each part keeps its own words

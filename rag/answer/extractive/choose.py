@@ -11,7 +11,7 @@ failure, a recommendation, a lesson, a date) and the rank of its passage.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -67,7 +67,12 @@ class SentenceChooser:
         if self._off_topic(query, topic_vector, scored):
             return Draft([], prompts.ABSTAIN_WEAK_EVIDENCE, "off topic: words not in the reviews")
         named = set(query.cases) if query.case_source == "question" else set()
-        chosen = self._select_cross_case(scored, best, named) if query.cross_case else self._select(scored)
+        if query.cross_case:
+            chosen = self._select_cross_case(scored, best, named)
+        elif query.parts:
+            chosen = self._select_each_part(query, topic_vector, top)
+        else:
+            chosen = self._select(scored)
         missing = self._missing_detail(query, scored, chosen)
         if missing:
             what = prompts.DETAIL_NAMES.get(missing, missing)
@@ -117,13 +122,14 @@ class SentenceChooser:
         """Every sentence of the passages that may be quoted, with its features."""
         self.sentences.prepare([h.passage for h in hits])
         topic = match_stems(" ".join(query.topic_words))
-        cue = CUES.get(query.intent)
+        intents = (query.intent, *(part.intent for part in query.parts))
+        cues = [CUES[i] for i in intents if i in CUES]
         out: list[Candidate] = []
         for rank, hit in enumerate(hits):
             units = [u for u in self.sentences.units(hit.passage) if not never_an_answer(u, hit.passage)]
-            rows = passage_features(query.intent, topic, topic_vector, rank, hit, units)
+            rows = passage_features(intents, topic, topic_vector, rank, hit, units)
             for unit, row in zip(units, rows, strict=True):
-                row[INDEX["cue"]] = 1.0 if cue is not None and cue.search(unit.text) else 0.0
+                row[INDEX["cue"]] = 1.0 if any(cue.search(unit.text) for cue in cues) else 0.0
                 out.append(Candidate(hit, unit, row))
         with_gaps([c.features for c in out])
         return out
@@ -150,6 +156,22 @@ class SentenceChooser:
                 continue  # too long for what is left of the budget; a shorter one may fit
             chosen.append(cand)
             words += cand.unit.words
+        return chosen
+
+    def _select_each_part(self, query: Query, topic_vector: np.ndarray, hits: list[Hit]) -> list[Chosen]:
+        """For a question that asks two things ("what happened ... and what was the learning"):
+        the best sentences for each thing, scored as if it were asked alone, sharing the
+        sentence budget; a sentence two parts both choose is quoted once."""
+        share = max(2, self.scorer.max_sentences // len(query.parts))
+        chosen: list[Chosen] = []
+        seen: set[tuple[str, int]] = set()
+        for part in query.parts:
+            alone = replace(query, intent=part.intent, topic_words=list(part.topic_words), parts=[])
+            for c in self._select(self._score_units(alone, topic_vector, hits), share):
+                key = (c.hit.passage.id, c.unit.start)
+                if key not in seen:
+                    seen.add(key)
+                    chosen.append(c)
         return chosen
 
     def _next(self, pool: list[Chosen], chosen: list[Chosen]) -> tuple[int, float] | None:

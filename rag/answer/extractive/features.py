@@ -41,12 +41,18 @@ class Candidate:
 
 
 def passage_features(
-    intent: str, topic: set[str], topic_vector: np.ndarray, rank: int, hit: Hit, units: list[Unit]
+    intents: tuple[str, ...],
+    topic: set[str],
+    topic_vector: np.ndarray,
+    rank: int,
+    hit: Hit,
+    units: list[Unit],
 ) -> list[np.ndarray]:
     """One feature row per unit of a retrieved passage (cosine_gap is filled in later, once
-    every passage of the question is scored)."""
+    every passage of the question is scored). `intents`: what the question asks, the main
+    thing first; a section that suits any of them suits the question."""
     heading = coverage(topic, hit.passage.section)
-    fit = section_fit(intent, hit.passage)
+    fit = max(section_fit(intent, hit.passage) for intent in intents)
     prior = 1.0 / (1.0 + rank / 3.0)
     last = max(1, len(units) - 1)
     rows = []
