@@ -120,8 +120,8 @@ def page_of(document: Document, offset: int | None) -> int | None:
     """The page of the document that holds character `offset` (None when it has no pages)."""
     if offset is None:
         return None
-    for page in document.pages:
-        if page.get("start", 0) <= offset < page.get("end", 0):
+    for page in document.pages:  # a text file is one page without a number
+        if page.get("start", 0) <= offset < page.get("end", 0) and page.get("number"):
             return int(page["number"])
     return None
 

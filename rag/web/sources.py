@@ -1,8 +1,9 @@
-"""Answers and their sources as HTML and chat markdown, with every piece of review text escaped.
+"""An answer's sources as HTML: a card per quoted passage, with every piece of review text
+escaped (the answer itself is rag.web.chat_html).
 
 Review text is untrusted: a document may contain `<script>`, `onerror=` or markdown links.
-Everything taken from a document passes through `escape_text` (HTML) or `escape_markdown`
-(chat), so it always renders as the characters it is, never as markup.
+Everything taken from a document passes through `escape_text`, so it always renders as the
+characters it is, never as markup.
 """
 
 from __future__ import annotations
@@ -12,31 +13,17 @@ import re
 from typing import Any
 from urllib.parse import quote as url_quote
 
-from rag.answer.render import render
-from rag.types import REFUSED, AnswerPart
+from rag.types import REFUSED
 
 # gr.HTML treats its value as a JS template and Handlebars template; entities keep `${...}`,
 # `{{...}}` and backticks in review text from ever being evaluated there.
 _TEMPLATE_CHARS = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;"})
-# Markdown punctuation that could turn review text into links, emphasis, code or HTML.
-_MARKDOWN_CHARS = re.compile(r"([\\`*_\[\]()#!|~$])")
 _BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)*")
-_LIST_START = re.compile(r"^(\s*)(\d+)([.)])")
-# An escaped citation marker after a word: shown as a plain "[n]" again. Never at the start of
-# a line, where "[n]: url" would define a markdown link.
-_ESCAPED_MARKER = re.compile(r"(?<=\S )\\\[(\d+)\\\]")
 
 
 def escape_text(text: str) -> str:
     """Text as inert HTML: markup characters and template syntax become entities."""
     return html.escape(text or "", quote=True).translate(_TEMPLATE_CHARS)
-
-
-def escape_markdown(text: str) -> str:
-    """Text as inert markdown: punctuation escaped, HTML characters as entities."""
-    text = (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _MARKDOWN_CHARS.sub(r"\\\1", text)
-    return _LIST_START.sub(r"\1\2\\\3", text)
 
 
 def where(citation: dict[str, Any]) -> str:
@@ -223,32 +210,6 @@ def answer_cards(answer: dict[str, Any], link_base: str, turn: int) -> str:
         )
     groups = same_passage_groups(answer.get("citations", []))
     return "".join(passage_card(g, link_base, turn) for g in groups)
-
-
-# --- the chat message ---------------------------------------------------------------------------
-
-
-def answer_markdown(answer: dict[str, Any]) -> str:
-    """The answer for the chat window, rendered from its parts with review text escaped.
-    Abstentions and refusals open with an emphasised label paragraph, which the page styles
-    (an answer never starts that way: its own underscores and asterisks are escaped)."""
-    parts = [AnswerPart.from_dict(p) for p in answer.get("parts") or []]
-    if parts:
-        text = render(parts, bool(answer.get("grouped")), escape=escape_markdown)
-    else:
-        text = draft_markdown(answer.get("answer") or "")
-    if answer.get("abstained"):
-        return f"_{status_label(answer)}_\n\n{text}"
-    return text
-
-
-def draft_markdown(text: str) -> str:
-    """Answer text still being written (streamed), escaped line by line; list items kept."""
-    lines = []
-    for line in text.splitlines():
-        bullet, body = ("- ", line[2:]) if line.startswith("- ") else ("", line)
-        lines.append(bullet + _ESCAPED_MARKER.sub(r"[\1]", escape_markdown(body)))
-    return "\n".join(lines)
 
 
 def status_label(answer: dict[str, Any]) -> str:
