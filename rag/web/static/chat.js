@@ -52,7 +52,7 @@
   const phoneView = (view) => {
     const row = find('.scr-main');
     if (!row || !window.matchMedia(PHONE).matches) return;
-    row.classList.toggle('scr-show-sources', view === 'sources');
+    row.classList.toggle('scr-phone-sources', view === 'sources');
   };
   const showSources = (turn) => {
     const groups = app.querySelectorAll('#scr-sources .scr-turn-sources');
