@@ -129,17 +129,24 @@ def _passage_marks_in_view(page) -> tuple[int, int]:
     )
 
 
+def test_every_card_opens_its_passage_at_the_highlighted_quote(browser, site):
+    with page_on(browser, site[0] + "/", viewport=DESKTOP) as page:
+        for question in QUESTIONS[:4]:
+            ask(page, question)
+        for turn, question in enumerate(QUESTIONS[:4], start=1):
+            page.locator(f"#turn-{turn} .scr-show-sources").click()
+            page.wait_for_timeout(100)
+            shown, total = _passage_marks_in_view(page)
+            FIGURES[f"cards with the quote in view: {question}"] = f"{shown} of {total}"
+            assert shown == total, question
+
+
 @pytest.mark.parametrize("device", ["desktop", "phone"])
 def test_a_citation_of_an_earlier_answer_shows_its_card_at_the_quote(browser, site, device):
     viewport = DESKTOP if device == "desktop" else PHONE
     with page_on(browser, site[0] + "/", viewport=viewport) as page:
         ask(page, CASE_S_QUESTION)
-        FIGURES[f"marks in view, {CASE_S_QUESTION} ({device})"] = _passage_marks_in_view(page)
         ask(page, QUESTIONS[1])
-        if device == "desktop":
-            shown, total = _passage_marks_in_view(page)
-            FIGURES[f"marks in view, {QUESTIONS[1]} ({device})"] = [shown, total]
-            assert shown == total
         cites = page.locator("#turn-1 a.scr-cite")
         last = cites.nth(cites.count() - 1)
         n = last.get_attribute("data-n")
@@ -160,6 +167,7 @@ def test_a_citation_of_an_earlier_answer_shows_its_card_at_the_quote(browser, si
             rect_of(card.locator("header")), window(page)
         )
         assert inside(rect_of(mark, lines=1), passage)  # the quote is in the passage box's visible part
+        assert inside(rect_of(mark, lines=1), window(page))
         if device == "desktop":
             assert "scr-selected" in page.locator("#turn-1").get_attribute("class")
             page.locator("#turn-2 .scr-a p, #turn-2 .scr-a li").first.click()  # selecting answer 2

@@ -19,13 +19,14 @@
     }
     return null;
   };
-  // Scroll `box` so that `target` sits `gap` px below its top; then the page, if `target`
-  // is still outside the window.
+  // Scroll `box` so that `target` sits `gap` px below its top; then the page, if the start of
+  // `target` (its first 200 px) is still outside the window.
   const scrollTo = (target, gap = 8) => {
     const box = scroller(target);
     if (box) box.scrollTop += target.getBoundingClientRect().top - box.getBoundingClientRect().top - gap;
     const rect = target.getBoundingClientRect();
-    if (rect.top < 0 || rect.top > window.innerHeight - 40) target.scrollIntoView({block: 'start'});
+    const start = Math.min(rect.height, 200);
+    if (rect.top < 0 || rect.top + start > window.innerHeight) target.scrollIntoView({block: 'start'});
   };
   // Each passage box scrolled so that its (first, or n's) highlighted quote is in view.
   const revealMarks = (scope, n) => {
@@ -54,12 +55,18 @@
     if (!row || !window.matchMedia(PHONE).matches) return;
     row.classList.toggle('scr-phone-sources', view === 'sources');
   };
+  // Shows answer `turn`'s cards (from the top when they were not shown already).
   const showSources = (turn) => {
-    const groups = app.querySelectorAll('#scr-sources .scr-turn-sources');
+    const before = shownTurn();
     let shown = null;
-    groups.forEach((g) => { g.hidden = g.dataset.turn !== turn; if (!g.hidden) shown = g; });
+    app.querySelectorAll('#scr-sources .scr-turn-sources').forEach((g) => {
+      g.hidden = g.dataset.turn !== turn;
+      if (!g.hidden) shown = g;
+    });
     markSelected();
-    if (shown) phoneView('sources');
+    if (!shown) return null;
+    phoneView('sources');
+    if (before !== turn) { scrollTo(shown); revealMarks(shown); }
     return shown;
   };
   const showCitation = (turn, n) => {
@@ -111,7 +118,7 @@
       showCitation(cite.dataset.turn, cite.dataset.n);
     } else if (sources) {
       const group = showSources(sources.dataset.turn);
-      if (group) { scrollTo(group); revealMarks(group); }
+      if (group) scrollTo(group);
     } else if (copy) {
       copyAnswer(copy);
     } else if (target.closest('.scr-back-to-chat')) {
@@ -125,7 +132,11 @@
   });
 
   if (isSources) {
-    watch('value', () => { markSelected(); const g = find('#scr-sources .scr-turn-sources:not([hidden])'); if (g) revealMarks(g); });
+    watch('value', () => {  // a new answer's cards: each passage at its quote
+      markSelected();
+      const group = find('#scr-sources .scr-turn-sources:not([hidden])');
+      if (group) revealMarks(group);
+    });
   } else {
     let scrolled = null;  // the turn last scrolled into view
     const follow = () => {
