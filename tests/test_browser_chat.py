@@ -308,3 +308,34 @@ def test_the_web_component_links_citations_too(browser, site):
         cites.nth(cites.count() - 1).click()
         card = component.locator(f"#cite-1-{n}").locator("xpath=ancestor-or-self::article[1]")
         assert inside(rect_of(card.locator("header")), rect_of(component.locator("#scr-sources")))
+
+
+# --- the new markup's colours in both themes -------------------------------------------------------
+
+CONTRAST_JS = """selectors => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const background = (e) => { for (; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor);
+    if (c.length === 3 || c[3] > 0) return c; } return [255, 255, 255]; };
+  return selectors.map((s) => { const e = document.querySelector(s); const a = lum(rgb(getComputedStyle(e).color)), b = lum(background(e));
+    return [s, Math.round(((Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)) * 100) / 100]; });
+}"""
+# The chat's own markup outside the cards (the cards' colours, and so those of the links on
+# them, are app.css's).
+NEW_MARKUP = ["#turn-1 .scr-q p", "#turn-1 a.scr-cite", "#turn-1 .scr-turn-label", "#turn-1 .scr-show-sources",
+              "#turn-1 button[data-copy]", "#sources-1 .scr-sources-for", "#sources-1 .scr-sources-q",
+              "#turn-2 .scr-label"]  # fmt: skip
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_chat_markup_keeps_its_contrast_in_both_themes(browser, site, scheme):
+    with page_on(browser, site[0] + "/", DESKTOP, color_scheme=scheme) as page:
+        ask(page, BEXLEY)
+        ask(page, "What was the weather like in Case S?")  # an abstention: its label
+        page.locator("#turn-1 .scr-show-sources").click()
+        ratios = dict(page.evaluate(CONTRAST_JS, NEW_MARKUP))
+        FIGURES[f"contrast of the chat's own markup ({scheme})"] = ratios
+        assert ("dark" in page.evaluate("document.body.className")) == (scheme == "dark")
+        assert all(r >= 4.5 for r in ratios.values()), ratios
+        page.screenshot(path=str(artifact(f"chat-{scheme}.png")))
