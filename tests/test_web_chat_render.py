@@ -142,7 +142,15 @@ def test_plain_text_reads_as_paragraphs_and_the_quote_is_marked_across_lines():
     end = MARKDOWN.index("over two") + len("over two")
     html = document_html(MARKDOWN, markdown=False, start=start, end=end)
     assert "<h2>" not in html and "<p># **Learning from reviews**</p>" in html
-    assert '<p>A <mark id="quote">first paragraph</mark>\n<mark>over two</mark> lines.</p>' in html
+    assert '<p>A <mark id="quote">first paragraph</mark> <mark>over two</mark> lines.</p>' in html  # one line
+
+
+def test_plain_text_keeps_the_line_breaks_a_page_did_not_make():
+    text = "4.3 Involvement\n4.3.1 The referral was\nreceived late.\nThen nothing."
+    assert (
+        document_html(text, markdown=False)
+        == "<p>4.3 Involvement\n4.3.1 The referral was received late.\nThen nothing.</p>"
+    )
 
 
 def test_marks_and_strong_nest_and_hostile_text_stays_text():

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rag.web.sources import escape_text
 
 _HEADING = re.compile(r"(#{1,6})[ \t]+")
 _ITEM = re.compile(r"[ \t]*(?:([-*+])|(\d{1,3})[.)])[ \t]+")
 _STRONG = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+# Text from PDFs keeps the lines of the printed page: a line that does not end a sentence and is
+# followed by one that does not start a numbered paragraph or a bullet was wrapped by the page.
+_ENDS_SENTENCE = re.compile(r"[.:;?!)\"\u201d]\s*$")
+_STARTS_ITEM = re.compile(r"\s*(?:[-*+\u2022\u25aa]|\d+(?:\.\d+)*[.)]?)\s")
 
 
 @dataclass
@@ -25,6 +29,7 @@ class _Block:
     tag: str  # "p", "h2".."h4", "ul" or "ol" (one item)
     spans: list[tuple[int, int]]  # the block's text as ranges of the document
     number: str = ""  # a numbered item's own number, kept: "4." stays item 4
+    wrapped: list[bool] = field(default_factory=list)  # per span after the first: joined by a space
 
 
 def document_html(text: str, markdown: bool, start: int | None = None, end: int | None = None) -> str:
@@ -39,7 +44,8 @@ def document_html(text: str, markdown: bool, start: int | None = None, end: int 
             html.append(f"</{open_list}>" if open_list else "")
             html.append(f"<{kind}>" if kind else "")
             open_list = kind
-        inner = "\n".join(_inline(text, a, b, markdown, (start, end), first_mark) for a, b in block.spans)
+        pieces = [_inline(text, a, b, markdown, (start, end), first_mark) for a, b in block.spans]
+        inner = _joined(pieces, block.wrapped)
         tag = "li" if kind else block.tag
         value = f' value="{int(block.number)}"' if block.number else ""
         html.append(f"<{tag}{value}>{inner}</{tag}>")
@@ -65,9 +71,23 @@ def _blocks(text: str, markdown: bool) -> list[_Block]:
             paragraph = _Block("p", [(at, body_end)])
             blocks.append(paragraph)
         else:
+            wrapped = not markdown and _page_wrapped(text[slice(*paragraph.spans[-1])], text[at:body_end])
             paragraph.spans.append((at, body_end))
+            paragraph.wrapped.append(wrapped)
         at += len(line)
     return blocks
+
+
+def _page_wrapped(previous: str, line: str) -> bool:
+    return not _ENDS_SENTENCE.search(previous) and not _STARTS_ITEM.match(line)
+
+
+def _joined(pieces: list[str], wrapped: list[bool]) -> str:
+    """A paragraph's lines: a line the page wrapped joined by a space, others by a line break."""
+    html = pieces[0]
+    for piece, soft in zip(pieces[1:], wrapped, strict=True):
+        html += (" " if soft else "\n") + piece
+    return html
 
 
 def _markdown_block(text: str, at: int, end: int) -> _Block | None:
