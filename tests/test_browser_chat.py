@@ -74,6 +74,13 @@ def latest_turn_in_view(page) -> dict:
             "chat": [round(chat["top"]), round(chat["bottom"])], "visible": seen}  # fmt: skip
 
 
+def ask_and_keep(page, question: str) -> None:
+    """Ask, and wait until the browser has stored the answer (a moment after it is shown)."""
+    before = page.evaluate("() => localStorage.getItem('scr-conversation')")
+    ask(page, question)
+    page.wait_for_function("b => localStorage.getItem('scr-conversation') !== b", arg=before, timeout=WAIT_MS)
+
+
 # --- 1. every new turn in view ---------------------------------------------------------------------
 
 
@@ -216,7 +223,7 @@ def test_pdf_citations_show_their_page_and_open_at_it(browser, site):
 @pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx not installed: bash scripts/setup-browser.sh")
 def test_the_reading_page_renders_markdown_and_leads_back_to_the_chat(browser, site):
     with nginx_in_front(site[0], site[1] / "nginx-chat") as public, page_on(browser, public, DESKTOP) as page:
-        ask(page, CASE_S_QUESTION)
+        ask_and_keep(page, CASE_S_QUESTION)
         with page.context.expect_page() as opened:
             page.locator(SHOWN_CARDS).first.locator("a.scr-context").click()
         reading = opened.value
@@ -276,8 +283,8 @@ def test_the_print_view_holds_every_question_and_its_references(browser, site):
 
 def test_a_reload_keeps_the_conversation_in_this_browser_only(browser, site):
     with page_on(browser, site[0] + "/", DESKTOP) as page:
-        ask(page, CASE_S_QUESTION)
-        ask(page, QUESTIONS[1])
+        ask_and_keep(page, CASE_S_QUESTION)
+        ask_and_keep(page, QUESTIONS[1])
         page.reload()
         page.locator("#scr-chat #turn-2").wait_for(timeout=WAIT_MS)
         assert page.locator("#scr-chat .scr-turn").count() == 2

@@ -87,7 +87,7 @@ def _header() -> str:
 
 
 def _chat_column(compact: bool, cases: list[str]) -> dict[str, Any]:
-    chatbot = gr.HTML(conversation_html([], examples=EXAMPLES), elem_id="scr-chat", js_on_load=CHAT_JS,
+    chat = gr.HTML(conversation_html([], examples=EXAMPLES), elem_id="scr-chat", js_on_load=CHAT_JS,
                       elem_classes="scr-chat-window")  # fmt: skip
     with gr.Row(elem_classes="scr-ask-row"):
         question = gr.Textbox(
@@ -112,13 +112,13 @@ def _chat_column(compact: bool, cases: list[str]) -> dict[str, Any]:
             down = gr.Button("Not helpful", elem_id="scr-down", size="sm")
         thanks = gr.Markdown("", elem_id="scr-feedback-status")
     return {
-        "chatbot": chatbot, "question": question, "ask": ask, "case": case, "new": new_chat,
+        "chat": chat, "question": question, "ask": ask, "case": case, "new": new_chat,
         "comment": comment, "up": up, "down": down, "thanks": thanks, "print": printing,
     }  # fmt: skip
 
 
 def _wire(blocks: gr.Blocks, holder: EngineHolder, c: dict[str, Any], sources, turns, stored, notice) -> None:
-    outputs = [c["chatbot"], sources, c["question"], turns]
+    outputs = [c["chat"], sources, c["question"], turns]
 
     def respond(question: str, case: str, turns: Turns, request: gr.Request) -> Iterator[tuple]:
         yield from _respond(holder, question, case, turns, request)
@@ -133,7 +133,7 @@ def _wire(blocks: gr.Blocks, holder: EngineHolder, c: dict[str, Any], sources, t
     persist = {"fn": stored_turns, "inputs": turns, "outputs": stored, "api_visibility": "private"}
     c["question"].submit(respond, inputs, outputs, api_name="chat", **chat_options).then(**persist)
     c["ask"].click(respond, inputs, outputs, api_visibility="private", **chat_options).then(**persist)
-    c["chatbot"].select(  # an example question clicked (chat.js sends its index)
+    c["chat"].select(  # an example question clicked (chat.js sends its index)
         respond_to_example, [c["case"], turns], outputs, api_visibility="private", **chat_options
     ).then(**persist)
     c["new"].click(_new_chat, None, [*outputs, c["thanks"], stored], api_visibility="private")
@@ -153,7 +153,7 @@ def _wire(blocks: gr.Blocks, holder: EngineHolder, c: dict[str, Any], sources, t
     c["up"].click(rate_up, **rating_io, api_visibility="private")
     c["down"].click(rate_down, **rating_io, api_visibility="private")
     blocks.load(lambda: _on_load(holder), None, [c["case"], notice], api_visibility="private")
-    restored = [c["chatbot"], sources, turns]
+    restored = [c["chat"], sources, turns]
     blocks.load(restore, stored, restored, api_visibility="private", show_progress="hidden")
 
 

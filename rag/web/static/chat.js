@@ -19,8 +19,8 @@
     }
     return null;
   };
-  // Scroll `box` so that `target` sits `gap` px below its top; then the page, if the start of
-  // `target` (its first 200 px) is still outside the window.
+  // Scrolls the box `target` sits in so that it is `gap` px below the box's top; then the page,
+  // if the start of `target` (its first 200 px) is still outside the window.
   const scrollTo = (target, gap = 8) => {
     const box = scroller(target);
     if (box) box.scrollTop += target.getBoundingClientRect().top - box.getBoundingClientRect().top - gap;
