@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -86,23 +88,39 @@ def ask_and_keep(page, question: str) -> None:
 
 @pytest.mark.parametrize(
     ("device", "path", "turns"),
-    [("desktop", "/", 10), ("phone", "/", 10), ("desktop", "/embed/", 3), ("phone", "/embed/", 3)],
-)
+    [("desktop", "/", 10), ("phone", "/", 10), ("desktop", "/embed/", 3), ("phone", "/embed/", 3),
+     ("desktop", "nginx /scr/", 3), ("phone", "nginx /scr/embed/", 3)],
+)  # fmt: skip
 def test_every_new_turn_scrolls_into_view(browser, site, device, path, turns):
     viewport = DESKTOP if device == "desktop" else PHONE
-    with page_on(browser, site[0] + path, viewport=viewport) as page:
+    with app_url(site, path) as url, page_on(browser, url, viewport=viewport) as page:
         seen = []
         for question in QUESTIONS[:turns]:
             ask(page, question)
             page.wait_for_timeout(150)  # the scroll follows gradio's re-render
             seen.append(latest_turn_in_view(page))
-        question_box = rect(page, "#scr-question textarea")
-        FIGURES[f"scroll {device} {path}"] = {"turns": seen, "question_box": [round(question_box["top"]),
-                                                                                round(question_box["bottom"])]}  # fmt: skip
+        box = rect(page, "#scr-question textarea")
+        FIGURES[f"scroll {device} {path}"] = {
+            "turns": seen,
+            "question_box": [round(box["top"]), round(box["bottom"])],
+        }
         assert all(s["visible"] for s in seen), seen
         if device == "desktop":  # the question box is reachable without scrolling
-            assert inside(question_box, window(page)), question_box
-        page.screenshot(path=str(artifact(f"chat-{device}{path.strip('/').replace('/', '-') or ''}.png")))
+            assert inside(box, window(page)), box
+        name = re.sub(r"[^a-z]+", "-", f"chat {device} {path}").strip("-")
+        page.screenshot(path=str(artifact(f"{name}.png")))
+
+
+@contextmanager
+def app_url(site, path: str) -> Iterator[str]:
+    """The app's URL for `path`; 'nginx /scr/...' is through nginx at the sub-path /scr."""
+    if not path.startswith("nginx "):
+        yield site[0] + path
+        return
+    if not Path(NGINX).exists():
+        pytest.skip("nginx not installed: bash scripts/setup-browser.sh")
+    with nginx_in_front(site[0], site[1] / re.sub(r"\W+", "-", path)) as public:
+        yield public + path.removeprefix("nginx /scr/")
 
 
 def test_on_a_phone_the_latest_sources_are_one_tap_away(browser, site):
