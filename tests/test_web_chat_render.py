@@ -201,3 +201,5 @@ def test_a_stored_conversation_is_read_back_only_as_far_as_it_is_well_formed():
     assert restored_turns([*good, broken_citation, not_a_turn, out_of_order]) == good
     assert restored_turns("not a list") == [] and restored_turns(None) == []
     assert restored_turns([{**good[0], "n": True}]) == []
+    padded = _turn(1, [_citation(text="x" * 300_000)])  # bigger than any real answer
+    assert restored_turns([padded]) == []

@@ -6,8 +6,10 @@ has the shape the page renders, and it is rendered escaped like everything else.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from rag.web.api import MAX_ANSWER_BYTES
 from rag.web.chat_html import conversation_sources, turn_html
 
 MAX_STORED_TURNS = 20
@@ -44,6 +46,8 @@ def _well_formed(turn: Any) -> bool:
     if not isinstance(n, int) or isinstance(n, bool) or n < 1 or not (case is None or isinstance(case, str)):
         return False
     if not isinstance(turn["answer"].get("answer"), str):
+        return False
+    if len(json.dumps(turn["answer"]).encode()) > MAX_ANSWER_BYTES:  # the REST API's limit for a rated answer
         return False
     try:  # whatever the page cannot render is left out rather than breaking the page
         turn_html(turn)
