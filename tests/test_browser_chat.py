@@ -176,7 +176,11 @@ def test_a_citation_of_an_earlier_answer_shows_its_card_at_the_quote(browser, si
         last = cites.nth(cites.count() - 1)
         n = last.get_attribute("data-n")
         page.locator("#turn-1 .scr-q").scroll_into_view_if_needed()
-        last.click()
+        if device == "desktop":  # by keyboard: a [n] is a link like any other
+            last.focus()
+            page.keyboard.press("Enter")
+        else:
+            last.click()
         page.wait_for_timeout(150)
         assert page.locator("#sources-1").is_visible() and not page.locator("#sources-2").is_visible()
         card = page.locator(f"#cite-1-{n}").locator("xpath=ancestor-or-self::article[1]")
@@ -193,6 +197,7 @@ def test_a_citation_of_an_earlier_answer_shows_its_card_at_the_quote(browser, si
         )
         assert inside(rect_of(mark, lines=1), passage)  # the quote is in the passage box's visible part
         assert inside(rect_of(mark, lines=1), window(page))
+        assert card.evaluate("e => e === document.activeElement")  # the keyboard goes on from the card
         if device == "desktop":
             assert "scr-selected" in page.locator("#turn-1").get_attribute("class")
             page.locator("#turn-2 .scr-a p, #turn-2 .scr-a li").first.click()  # selecting answer 2
