@@ -138,14 +138,15 @@
       if (group) revealMarks(group);
     });
   } else {
-    let scrolled = null;  // the turn last scrolled into view
+    let scrolled = null;  // the turn (or notice) last scrolled into view
     const follow = () => {
-      const turns = element.querySelectorAll('.scr-turn[data-turn]');
+      const turns = element.querySelectorAll('.scr-turn');
       const latest = turns.length ? turns[turns.length - 1] : null;
       markSelected();
       if (!latest) { scrolled = null; return; }
-      if (latest.dataset.turn === scrolled) return;
-      scrolled = latest.dataset.turn;
+      const key = latest.dataset.turn || `notice after ${turns.length - 1}`;  // a refused question
+      if (key === scrolled) return;
+      scrolled = key;
       phoneView('chat');  // a new question: its answer is what the reader waits for
       scrollTo(latest);
     };
