@@ -134,6 +134,9 @@ def test_on_a_phone_the_latest_sources_are_one_tap_away(browser, site):
         assert page.locator("#sources-3").is_visible() and not page.locator("#scr-chat").is_visible()
         FIGURES["phone sources card top after one tap"] = round(rect(page, first_card)["top"])
         assert rect(page, first_card)["top"] < PHONE["height"]
+        shown, total = _passage_marks_in_view(page)
+        FIGURES["phone: cards with the quote in view after one tap"] = f"{shown} of {total}"
+        assert shown == total
         page.screenshot(path=str(artifact("chat-phone-sources.png")))
         page.locator("#sources-3 .scr-back-to-chat").click()
         assert page.locator("#scr-chat").is_visible() and latest_turn_in_view(page)["question_top"] >= 0

@@ -66,7 +66,8 @@
     markSelected();
     if (!shown) return null;
     phoneView('sources');
-    if (before !== turn) { scrollTo(shown); revealMarks(shown); }
+    if (before !== turn) scrollTo(shown);
+    revealMarks(shown);  // hidden until now (another answer's, or a phone's sources view): no layout before
     return shown;
   };
   const showCitation = (turn, n) => {
