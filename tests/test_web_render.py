@@ -111,7 +111,9 @@ def test_answer_html_keeps_case_labels_and_escapes_sentences():
     html = answer_html(answer, turn=4)
     items = re.findall(r"<li>(.*?)</li>", html)
     assert len(items) == 2 and html.startswith("<ul>") and html.endswith("</ul>")
-    assert items[0].startswith('<strong class="scr-review">Case S</strong>: It was &lt;b&gt;late&lt;/b&gt; <a ')
+    assert items[0].startswith(
+        '<strong class="scr-review">Case S</strong>: It was &lt;b&gt;late&lt;/b&gt; <a '
+    )
     assert "Then *nothing* <a " in items[0]  # shown as the characters the review has
     assert re.findall(r'href="#(cite-[\d-]+)"', html) == ["cite-4-1", "cite-4-2", "cite-4-3"]
 
