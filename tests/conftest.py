@@ -178,3 +178,15 @@ def hostile_index(tmp_path_factory) -> Iterator[Settings]:
     from tests.web_support import add_hostile_review
 
     yield from _shared_index(tmp_path_factory, "hostile-index", embedder=FakeEmbedder(), change=add_hostile_review)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium, driven by Playwright (tests/browser_support.py), one per test module."""
+    from tests.browser_support import BROWSER_ARGS, CHROMIUM
+
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        yield chromium
+        chromium.close()

@@ -14,13 +14,11 @@ from pathlib import Path
 import pytest
 
 from rag.insights import Collection, Quote
-from tests.test_browser import BROWSER_ARGS, CHROMIUM, WAIT_MS
+from tests.browser_support import CHROMIUM, DESKTOP, PHONE, WAIT_MS
 from tests.test_web_reviews import fake_collection
 from tests.web_support import HOSTILE_FILE, served_app, serving_settings
 
 SHOTS = Path("/tmp/reviews-shots")
-DESKTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
 # The fake collection's documents, as files of the indexed corpus.
 DOCUMENTS = {
     "norfolk-case-s.md": "norfolk-case-s-learning-presentation.md",
@@ -54,15 +52,6 @@ def real_collection(documents) -> Collection:
         return Quote(real, begin, end, body[begin:end], **where)
 
     return fake_collection(quote)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -7,17 +7,10 @@ import re
 from rag import prompts
 from rag.answer.render import render
 from rag.types import Answer, AnswerPart, Document
-from rag.web.pages import _marked, source_page
-from rag.web.sources import (
-    answer_markdown,
-    citation_card,
-    draft_markdown,
-    escape_markdown,
-    escape_text,
-    highlight,
-    sources_panel,
-    where,
-)
+from rag.web.chat_html import answer_html, draft_html
+from rag.web.pages import source_page
+from rag.web.reading import document_html
+from rag.web.sources import citation_card, escape_text, highlight, sources_panel, where
 
 HOSTILE = (
     '<script>alert(1)</script> <img src=x onerror="alert(2)"> ${alert(3)} {{x}} `y` [z](javascript:alert(4))'
@@ -76,6 +69,7 @@ def test_citation_card_shows_case_title_location_and_reading_link():
     assert "Learning from Serious Case Reviews: Case S" in card
     assert "p. 4 · para 4.1.17 · Analysis &gt; Consultation" in card
     assert 'href="http://host/scr/source/norfolk-case-s.md?start=120&amp;end=155#quote"' in card
+    assert 'id="cite-1-1"' in card  # answer 1's citation 1
 
 
 def test_citation_card_of_hostile_review_is_inert():
@@ -99,12 +93,6 @@ def test_where_leaves_out_missing_parts():
     assert where({"page": 2, "paragraph": "3.1", "section": ""}) == "p. 2 · para 3.1"
 
 
-def test_escape_markdown_keeps_text_from_becoming_links_or_html():
-    text = escape_markdown("**bold** [x](javascript:alert(1)) <b>hi</b> 1. item")
-    assert "<b>" not in text and "&lt;b&gt;" in text
-    assert "\\*\\*bold\\*\\*" in text and "\\[x\\]\\(javascript:alert\\(1\\)\\)" in text
-
-
 def _answer(parts: list[AnswerPart], grouped: bool = False, **fields) -> dict:
     """An Answer JSON as the engine makes it: text rendered from its parts."""
     answer = Answer(question="q", answer=render(parts, grouped), abstained=False, generator="extractive",
@@ -112,7 +100,7 @@ def _answer(parts: list[AnswerPart], grouped: bool = False, **fields) -> dict:
     return answer.to_dict()
 
 
-def test_answer_markdown_keeps_case_labels_and_escapes_sentences():
+def test_answer_html_keeps_case_labels_and_escapes_sentences():
     parts = [
         AnswerPart("Case S", "It was <b>late</b>", (1,)),
         AnswerPart("Case S", "Then *nothing*", (2,)),
@@ -120,40 +108,54 @@ def test_answer_markdown_keeps_case_labels_and_escapes_sentences():
     ]
     answer = _answer(parts, grouped=True)
     assert answer["answer"].splitlines()[0] == "- **Case S**: It was <b>late</b> [1] Then *nothing* [2]"
-    lines = answer_markdown(answer).splitlines()
-    assert lines[0] == "- **Case S**: It was &lt;b&gt;late&lt;/b&gt; [1] Then \\*nothing\\* [2]"
-    assert lines[1] == "- **Child J**: Plain [3]"
+    html = answer_html(answer, turn=4)
+    items = re.findall(r"<li>(.*?)</li>", html)
+    assert len(items) == 2 and html.startswith("<ul>") and html.endswith("</ul>")
+    assert items[0].startswith(
+        '<strong class="scr-review">Case S</strong>: It was &lt;b&gt;late&lt;/b&gt; <a '
+    )
+    assert "Then *nothing* <a " in items[0]  # shown as the characters the review has
+    assert re.findall(r'href="#(cite-[\d-]+)"', html) == ["cite-4-1", "cite-4-2", "cite-4-3"]
 
 
-def test_a_review_label_is_escaped_in_markdown():
-    answer = _answer([AnswerPart("Child *X*](javascript:1)", "Plain", (1,))], grouped=True)
-    assert answer_markdown(answer) == "- **Child \\*X\\*\\]\\(javascript:1\\)**: Plain [1]"
+def test_a_review_label_is_escaped_in_html():
+    answer = _answer([AnswerPart(f"Child {HOSTILE}", "Plain", (1,))], grouped=True)
+    html = answer_html(answer, turn=1)
+    _no_live_markup(html)
+    assert '<strong class="scr-review">Child &lt;script&gt;alert(1)&lt;/script&gt; &lt;img' in html
 
 
-def test_citation_markers_never_start_a_line_where_they_could_define_a_link():
+def test_only_real_citations_become_links():
     parts = [AnswerPart("", "[1]: javascript:alert(1) and", (2,)), AnswerPart("", "more", (3,))]
-    markdown = answer_markdown(_answer(parts))
-    assert markdown == "\\[1\\]: javascript:alert\\(1\\) and [2] more [3]"
-    assert draft_markdown("[1]: javascript:alert(1) and [2]") == "\\[1\\]: javascript:alert\\(1\\) and [2]"
+    html = answer_html(_answer(parts), turn=1)
+    assert html.startswith("<p>[1]: javascript:alert(1) and <a ")
+    assert re.findall(r'data-n="(\d+)"', html) == ["2", "3"]
+    draft = draft_html("- **Case S**: It was <b>late</b> [1]\nsecond line [2]")
+    assert draft == (
+        '<ul><li><strong class="scr-review">Case S</strong>: It was &lt;b&gt;late&lt;/b&gt; [1]</li></ul>'
+        "<p>second line [2]</p>"
+    )
 
 
 def test_abstention_is_labelled_differently_from_an_answer():
     def declined(text: str, reason: str) -> dict:
         return {**_answer([AnswerPart("", text, kind="notice")], reason=reason), "abstained": True}
 
-    abstained = answer_markdown(declined(prompts.ABSTAIN_WEAK_EVIDENCE, "weak evidence (best 0.30)"))
-    refused = answer_markdown(declined(prompts.REFUSE_IDENTIFY, "refused: identify"))
-    answered = answer_markdown(_answer([AnswerPart("", "It was late", (1,))]))
-    assert abstained.startswith("_Not found in the reviews_\n\n")
-    assert refused.startswith("_Not answered_\n\n")
-    assert not answered.startswith("_")
+    label = re.compile(r'^<p class="scr-label-line"><em class="scr-label">([^<]+)</em></p>')
+    abstained = answer_html(declined(prompts.ABSTAIN_WEAK_EVIDENCE, "weak evidence (best 0.30)"), 1)
+    refused = answer_html(declined(prompts.REFUSE_IDENTIFY, "refused: identify"), 1)
+    answered = answer_html(_answer([AnswerPart("", "It was late", (1,))]), 1)
+    assert label.match(abstained).group(1) == "Not found in the reviews"
+    assert label.match(refused).group(1) == "Not answered"
+    assert not label.match(answered)
 
 
 def test_sources_panel_for_an_answer_lists_a_card_per_citation():
-    answer = {"abstained": False, "citations": [_citation(n=1), _citation(n=2, case="Child J")]}
-    html = sources_panel(answer, "")
+    other = _citation(n=2, case="Child J", passage_id="warwickshire-child-j.md#0003", text="Another passage.")
+    answer = {"abstained": False, "citations": [_citation(n=1), other]}
+    html = sources_panel(answer, "", turn=3)
     assert html.count('class="scr-card"') == 2
-    assert 'id="cite-2"' in html and "Child J" in html
+    assert 'id="cite-3-2"' in html and "Child J" in html
 
 
 def test_sources_panel_for_an_abstention_shows_a_notice_and_related_passages():
@@ -174,9 +176,9 @@ def test_source_page_marks_the_quote_and_escapes_the_document():
 
 
 def test_out_of_range_offsets_mark_nothing():
-    assert "<mark" not in _marked("short text", 5, 500)
-    assert "<mark" not in _marked("short text", 6, 2)
-    assert "<mark" not in _marked("short text", None, None)
+    assert "<mark" not in document_html("short text", False, 5, 500)
+    assert "<mark" not in document_html("short text", False, 6, 2)
+    assert "<mark" not in document_html("short text", False, None, None)
 
 
 def test_a_card_says_on_request_why_its_sentence_was_chosen():

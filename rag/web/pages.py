@@ -8,7 +8,6 @@ full of markup renders as text.
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
@@ -18,7 +17,8 @@ from rag.answer.holder import EngineHolder
 from rag.settings import Settings
 from rag.types import Document
 from rag.web.proxy import frame_ancestors
-from rag.web.sources import escape_text
+from rag.web.reading import document_html
+from rag.web.sources import escape_text, original_link
 
 _TEXT = "text/plain; charset=utf-8"  # markdown is shown as the text it is, never rendered
 _MEDIA_TYPES = {".pdf": "application/pdf", ".txt": _TEXT, ".md": _TEXT}
@@ -35,7 +35,7 @@ def pages_router(settings: Settings, holder: EngineHolder) -> APIRouter:
         document = _documents(holder).get(doc_id)
         if document is None:
             raise HTTPException(404, detail="no such document in the index")
-        html = source_page(document, start, end, _app_url(request))
+        html = source_page(document, start, end, _app_url(request), _back_to_chat(request))
         return HTMLResponse(html, headers={"Content-Security-Policy": no_scripts})
 
     @router.get("/files/{path:path}")
@@ -91,30 +91,47 @@ def gradio_js_path() -> Path:
     return Path(gradio.__file__).parent / "templates" / "frontend" / "gradio.js"
 
 
-def source_page(document: Document, start: int | None, end: int | None, app_url: str) -> str:
-    text = document.text
+def source_page(
+    document: Document, start: int | None, end: int | None, app_url: str, back: str = "../"
+) -> str:
+    """The reading page: the document rendered (markdown as headings and lists), the quote
+    marked, a link to the original file (a PDF at the quote's page) and one back to the chat."""
     facts = [document.case, document.board, document.year, document.doc_type]
     meta = " · ".join(escape_text(str(f)) for f in facts if f)
-    file_link = f"{app_url}files/{quote(document.path)}"
+    page = page_of(document, start)
+    file_link = original_link(app_url, document.path, page)
+    original = (
+        f"Original file, page {page}" if page and document.path.lower().endswith(".pdf") else "Original file"
+    )
     title = escape_text(document.title)
+    markdown = document.kind == "markdown" or document.path.lower().endswith(".md")
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<link rel="stylesheet" href="{app_url}web-static/source.css"></head><body><main>'
+        f'<p class="links"><a class="back" href="{escape_text(back)}">Back to the answers</a></p>'
         f'<p class="meta">{meta}</p><h1>{title}</h1>'
-        f'<p class="links"><a href="{escape_text(file_link)}">Original file</a></p>'
-        f'<div class="text">{_marked(text, start, end)}</div></main></body></html>'
+        f'<p class="links"><a class="original" href="{escape_text(file_link)}">{original}</a></p>'
+        f'<div class="text">{document_html(document.text, markdown, start, end)}</div></main></body></html>'
     )
 
 
-def _marked(text: str, start: int | None, end: int | None) -> str:
-    """The document escaped, with [start, end) marked; offsets out of range mark nothing."""
-    if start is None or end is None or not 0 <= start < end <= len(text):
-        return escape_text(text)
-    return (
-        f'{escape_text(text[:start])}<mark id="quote">{escape_text(text[start:end])}</mark>'
-        f"{escape_text(text[end:])}"
-    )
+def page_of(document: Document, offset: int | None) -> int | None:
+    """The page of the document that holds character `offset` (None when it has no pages)."""
+    if offset is None:
+        return None
+    for page in document.pages:  # a text file is one page without a number
+        if page.get("start", 0) <= offset < page.get("end", 0) and page.get("number"):
+            return int(page["number"])
+    return None
+
+
+def _back_to_chat(request: Request) -> str:
+    """A relative link from /source/{doc_id} to the chat at the app's root, so it works at
+    whatever sub-path a proxy serves the app (one '../' per folder of the request path)."""
+    raw = request.scope.get("raw_path") or request.url.path.encode()
+    tail = raw.decode("latin-1").split("/source/", 1)[-1]
+    return "../" * (tail.count("/") + 1)
 
 
 def embedding_page(app_url: str) -> str:

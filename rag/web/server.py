@@ -30,7 +30,7 @@ from rag.web.ui import TITLE, build_ui
 
 log = logging.getLogger("rag.web")
 _STATIC = Path(__file__).parent / "static"
-_CSS = [_STATIC / "app.css", _STATIC / "reviews.css"]
+_CSS = [_STATIC / "app.css", _STATIC / "reviews.css", _STATIC / "chat.css"]
 
 
 def create_app(settings: Settings | None = None, holder: EngineHolder | None = None) -> FastAPI:

@@ -1,11 +1,14 @@
 """The chat page: streaming cited answers, a sources panel, a case filter and feedback.
 
-The page keeps its conversation in a gr.State of turns ({question, case, answer JSON}); the
-chat window and the sources panel are always rendered from those Answer dicts, so what the
-reader sees is exactly what the API returns.
+The page keeps its conversation in a gr.State of turns ({n, question, case, answer JSON}); the
+chat window and the sources panel are always rendered from those Answer dicts
+(rag.web.chat_html), so what the reader sees is exactly what the API returns. A copy of the
+turns is kept in the browser's own storage (gr.BrowserState), so a reload keeps the
+conversation; the server keeps none.
 """
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -14,9 +17,19 @@ from rag import store
 from rag.answer.holder import EngineHolder, EngineLoading
 from rag.text import question_problem
 from rag.web.api import case_labels
+from rag.web.chat_html import (
+    conversation_html,
+    conversation_sources,
+    draft_html,
+    pending_html,
+    problem_body,
+    problem_html,
+    status_html,
+)
 from rag.web.feedback import append_feedback, feedback_record
+from rag.web.history import restored_turns, stored_turns
 from rag.web.reviews import reviews_tab
-from rag.web.sources import answer_markdown, draft_markdown, escape_markdown, escape_text, sources_panel
+from rag.web.sources import escape_text, sources_panel
 
 TITLE = "Serious Case Review answers"
 ALL_CASES = "All cases"
@@ -29,12 +42,18 @@ EXAMPLES = [
 MAX_TURNS = 20
 MAX_CASE_CHARS = 200  # a case filter longer than any label is not looked up
 Turns = list[dict[str, Any]]
+# The behaviour of the chat window and the sources panel (scrolling, [n] links, copy, the phone's
+# sources view); both components run it, each on its own element.
+CHAT_JS = (Path(__file__).parent / "static" / "chat.js").read_text(encoding="utf-8")
+STORAGE_KEY = "scr-conversation"
 
 
 def build_ui(holder: EngineHolder, compact: bool = False) -> gr.Blocks:
     """The chat page; `compact` drops the header and intro for the /embed iframe."""
     with gr.Blocks(title=TITLE, analytics_enabled=False, fill_width=compact) as blocks:
         turns = gr.State([])
+        # the page and the iframe version are separate apps: each keeps its own conversation
+        stored = gr.BrowserState([], storage_key=STORAGE_KEY + ("-embed" if compact else ""))
         if not compact:
             gr.HTML(_header(), elem_classes="scr-header", js_on_load=None)
         notice = gr.HTML("", elem_classes="scr-banner", visible=False, js_on_load=None)
@@ -45,17 +64,17 @@ def build_ui(holder: EngineHolder, compact: bool = False) -> gr.Blocks:
                 with gr.Tab("Ask", id="ask", elem_id="scr-tab-ask"):
                     chat, sources = _chat_row(holder, compact)
                 reviews_tab(holder, _link_base)
-        _wire(blocks, holder, chat, sources, turns, notice)
+        _wire(blocks, holder, chat, sources, turns, stored, notice)
     return blocks
 
 
 def _chat_row(holder: EngineHolder, compact: bool) -> tuple[dict[str, Any], gr.HTML]:
     with gr.Row(equal_height=False, elem_classes="scr-main"):
-        with gr.Column(scale=3, min_width=320):
+        with gr.Column(scale=3, min_width=320, elem_classes="scr-chat-column"):
             chat = _chat_column(compact, [ALL_CASES, *case_labels(holder)])
         with gr.Column(scale=2, min_width=280, elem_classes="scr-sources-column"):
             gr.HTML('<h3 class="scr-panel-title">Sources</h3>', js_on_load=None)
-            sources = gr.HTML(sources_panel(None), elem_id="scr-sources", js_on_load=None)
+            sources = gr.HTML(sources_panel(None), elem_id="scr-sources", js_on_load=CHAT_JS)
     return chat, sources
 
 
@@ -68,20 +87,8 @@ def _header() -> str:
 
 
 def _chat_column(compact: bool, cases: list[str]) -> dict[str, Any]:
-    chatbot = gr.Chatbot(
-        elem_id="scr-chat",
-        # The page grows with the conversation; the iframe version keeps a fixed height.
-        height=420 if compact else None,
-        min_height=None if compact else 360,
-        max_height=None if compact else 760,
-        show_label=False,
-        buttons=["copy"],
-        feedback_options=None,
-        latex_delimiters=[],
-        placeholder="Ask about what the reviews found, what went wrong, and what they recommend.",
-        examples=[{"text": q} for q in EXAMPLES],
-        line_breaks=True,
-    )
+    chat = gr.HTML(conversation_html([], examples=EXAMPLES), elem_id="scr-chat", js_on_load=CHAT_JS,
+                      elem_classes="scr-chat-window")  # fmt: skip
     with gr.Row(elem_classes="scr-ask-row"):
         question = gr.Textbox(
             elem_id="scr-question",
@@ -97,6 +104,7 @@ def _chat_column(compact: bool, cases: list[str]) -> dict[str, Any]:
         case = gr.Dropdown(cases, value=ALL_CASES, label="Case", elem_id="scr-case", scale=3,
                            allow_custom_value=True)  # fmt: skip
         new_chat = gr.Button("New chat", elem_id="scr-new", scale=1, min_width=100, size="md")
+        printing = gr.Button("Print", elem_id="scr-print", scale=1, min_width=80, size="md")
     with gr.Accordion("Rate the latest answer", open=False, elem_id="scr-feedback"):
         comment = gr.Textbox(label="Comment (optional)", lines=2, max_length=4000, elem_id="scr-comment")
         with gr.Row():
@@ -104,30 +112,32 @@ def _chat_column(compact: bool, cases: list[str]) -> dict[str, Any]:
             down = gr.Button("Not helpful", elem_id="scr-down", size="sm")
         thanks = gr.Markdown("", elem_id="scr-feedback-status")
     return {
-        "chatbot": chatbot, "question": question, "ask": ask, "case": case, "new": new_chat,
-        "comment": comment, "up": up, "down": down, "thanks": thanks,
+        "chat": chat, "question": question, "ask": ask, "case": case, "new": new_chat,
+        "comment": comment, "up": up, "down": down, "thanks": thanks, "print": printing,
     }  # fmt: skip
 
 
-def _wire(blocks: gr.Blocks, holder: EngineHolder, c: dict[str, Any], sources, turns, notice) -> None:
-    outputs = [c["chatbot"], sources, c["question"], turns]
+def _wire(blocks: gr.Blocks, holder: EngineHolder, c: dict[str, Any], sources, turns, stored, notice) -> None:
+    outputs = [c["chat"], sources, c["question"], turns]
 
     def respond(question: str, case: str, turns: Turns, request: gr.Request) -> Iterator[tuple]:
         yield from _respond(holder, question, case, turns, request)
 
     def respond_to_example(case: str, turns: Turns, event: gr.SelectData, request: gr.Request):
-        yield from _respond(holder, event.value["text"], case, turns, request)
+        index = event.index if isinstance(event.index, int) and 0 <= event.index < len(EXAMPLES) else 0
+        yield from _respond(holder, EXAMPLES[index], case, turns, request)
 
     inputs = [c["question"], c["case"], turns]
     chat_options = {"concurrency_limit": 4, "show_progress": "hidden"}
-    c["question"].submit(respond, inputs, outputs, api_name="chat", **chat_options)
-    c["ask"].click(respond, inputs, outputs, api_visibility="private", **chat_options)
-    c["chatbot"].example_select(
+    # the browser's copy is written once an answer is complete (not on every streamed line)
+    persist = {"fn": stored_turns, "inputs": turns, "outputs": stored, "api_visibility": "private"}
+    c["question"].submit(respond, inputs, outputs, api_name="chat", **chat_options).then(**persist)
+    c["ask"].click(respond, inputs, outputs, api_visibility="private", **chat_options).then(**persist)
+    c["chat"].select(  # an example question clicked (chat.js sends its index)
         respond_to_example, [c["case"], turns], outputs, api_visibility="private", **chat_options
-    )
-    c["new"].click(_new_chat, None, [*outputs, c["thanks"]], api_visibility="private")
-    # the chat window's own clear button must forget the conversation too, not just hide it
-    c["chatbot"].clear(_new_chat, None, [*outputs, c["thanks"]], api_visibility="private")
+    ).then(**persist)
+    c["new"].click(_new_chat, None, [*outputs, c["thanks"], stored], api_visibility="private")
+    c["print"].click(None, js="() => { window.print(); }")
 
     def rate_up(comment: str, turns: Turns, request: gr.Request) -> tuple[str, str]:
         return _rate(holder, "up", comment, turns, request)
@@ -135,10 +145,16 @@ def _wire(blocks: gr.Blocks, holder: EngineHolder, c: dict[str, Any], sources, t
     def rate_down(comment: str, turns: Turns, request: gr.Request) -> tuple[str, str]:
         return _rate(holder, "down", comment, turns, request)
 
+    def restore(saved: Any, request: gr.Request):
+        turns = restored_turns(saved)
+        return _chat(turns), conversation_sources(turns, _link_base(request)), turns
+
     rating_io = {"inputs": [c["comment"], turns], "outputs": [c["thanks"], c["comment"]]}
     c["up"].click(rate_up, **rating_io, api_visibility="private")
     c["down"].click(rate_down, **rating_io, api_visibility="private")
     blocks.load(lambda: _on_load(holder), None, [c["case"], notice], api_visibility="private")
+    restored = [c["chat"], sources, turns]
+    blocks.load(restore, stored, restored, api_visibility="private", show_progress="hidden")
 
 
 def _respond(holder: EngineHolder, question: str, case: str, turns: Turns, request: gr.Request):
@@ -146,14 +162,15 @@ def _respond(holder: EngineHolder, question: str, case: str, turns: Turns, reque
     question = (question or "").strip()
     turns = list(turns or [])[-MAX_TURNS:]
     if not question:
-        yield _chat_messages(turns), gr.skip(), "", turns
+        yield _chat(turns), gr.skip(), "", turns
         return
     problem = _input_problem(question, case, holder.settings.answer.max_question_chars)
     if problem:  # the same limit as the REST API's, checked before the question is echoed
-        yield [*_chat_messages(turns), _assistant(_problem(ValueError(problem)))], gr.skip(), gr.skip(), turns
+        yield _chat(turns, problem_html("Please check the question", problem)), gr.skip(), gr.skip(), turns
         return
-    messages = [*_chat_messages(turns), _user(question), _assistant("Searching the reviews...")]
-    yield messages, gr.skip(), "", turns
+    n = int(turns[-1]["n"]) + 1 if turns else 1
+    searching = pending_html(n, question, status_html("Searching the reviews..."))
+    yield _chat(turns, searching), gr.skip(), "", turns
     case_filter = None if case in (None, "", ALL_CASES) else case
     streamed = ""
     try:
@@ -161,37 +178,24 @@ def _respond(holder: EngineHolder, question: str, case: str, turns: Turns, reque
         for event in events:
             if event["event"] == "delta":
                 streamed += event["text"]
-                messages[-1] = _assistant(draft_markdown(streamed))
-                yield messages, gr.skip(), "", turns
+                yield _chat(turns, pending_html(n, question, draft_html(streamed))), gr.skip(), "", turns
             else:
                 answer = event["answer"].to_dict()
-                turns = [*turns, {"question": question, "case": case_filter, "answer": answer}]
-                messages[-1] = _assistant(answer_markdown(answer))
-                yield messages, sources_panel(answer, _link_base(request)), "", turns
+                turns = [*turns, {"n": n, "question": question, "case": case_filter, "answer": answer}]
+                yield _chat(turns), conversation_sources(turns, _link_base(request)), "", turns
     except (ValueError, store.IndexMissing, EngineLoading) as exc:
-        messages[-1] = _assistant(_problem(exc))
-        yield messages, gr.skip(), question, turns
+        failed = pending_html(n, question, problem_body(*_problem(exc)))
+        yield _chat(turns, failed), gr.skip(), question, turns
+
+
+def _chat(turns: Turns, pending: str = "") -> str:
+    return conversation_html(turns, pending, EXAMPLES)
 
 
 def _input_problem(question: str, case: str | None, limit: int) -> str:
     if case is not None and (len(case) > MAX_CASE_CHARS or question_problem(case, MAX_CASE_CHARS)):
         return f"the case filter is not a case label (at most {MAX_CASE_CHARS} characters): choose one"
     return question_problem(question, limit)
-
-
-def _chat_messages(turns: Turns) -> list[dict[str, str]]:
-    messages = []
-    for turn in turns:
-        messages += [_user(turn["question"]), _assistant(answer_markdown(turn["answer"]))]
-    return messages
-
-
-def _user(question: str) -> dict[str, str]:
-    return {"role": "user", "content": escape_markdown(question)}
-
-
-def _assistant(markdown: str) -> dict[str, str]:
-    return {"role": "assistant", "content": markdown}
 
 
 def _engine_history(turns: Turns) -> list[dict[str, str]]:
@@ -204,15 +208,15 @@ def _engine_history(turns: Turns) -> list[dict[str, str]]:
     return history
 
 
-def _problem(exc: Exception) -> str:
-    """A notice in the chat, styled like an abstention: no answer was given."""
+def _problem(exc: Exception) -> tuple[str, str]:
+    """A notice in the chat, labelled like an abstention: no answer was given."""
     if isinstance(exc, store.IndexBroken):
-        return f"_The index is damaged_\n\n{escape_markdown(str(exc))}"
+        return "The index is damaged", str(exc)
     if isinstance(exc, store.IndexMissing):
-        return f"_No index yet_\n\n{escape_markdown(str(exc))}"
+        return "No index yet", str(exc)
     if isinstance(exc, EngineLoading):
-        return "_Still loading_\n\nThe reviews are being loaded; ask again in a few seconds."
-    return f"_Please check the question_\n\n{escape_markdown(str(exc))}"
+        return "Still loading", "The reviews are being loaded; ask again in a few seconds."
+    return "Please check the question", str(exc)
 
 
 def _link_base(request: gr.Request | None) -> str:
@@ -223,7 +227,7 @@ def _link_base(request: gr.Request | None) -> str:
 
 
 def _new_chat():
-    return [], sources_panel(None), "", [], ""
+    return _chat([]), sources_panel(None), "", [], "", []
 
 
 def _rate(holder: EngineHolder, rating: str, comment: str, turns: Turns, request: gr.Request):
