@@ -67,6 +67,7 @@ class Engine:
         # The extractive answerer, or a generative one that falls back to it.
         self.answerer: Answerer = load_generative(settings, self.extractive, self.evidence) or self.extractive
         self.warmed = threading.Event()  # set once answers run at full speed
+        self.warm_progress = (0, 0)  # passages whose sentences are embedded, of how many
         if warm_up and len(search.passages) <= settings.answer.warm_up_passages:
             # Embed every sentence in the background so later questions need not; a question
             # asked meanwhile embeds just the sentences of the passages it retrieved.
@@ -85,7 +86,9 @@ class Engine:
         try:
             passages = list(self.search.passages.values())
             for start in range(0, len(passages), 64):
+                self.warm_progress = (start, len(passages))
                 self.sentences.prepare(passages[start : start + 64])
+            self.warm_progress = (len(passages), len(passages))
         finally:
             self.warmed.set()
 

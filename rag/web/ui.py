@@ -5,6 +5,7 @@ chat window and the sources panel are always rendered from those Answer dicts, s
 reader sees is exactly what the API returns.
 """
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,6 +29,7 @@ EXAMPLES = [
 ]
 MAX_TURNS = 20
 MAX_CASE_CHARS = 200  # a case filter longer than any label is not looked up
+LOAD_WAIT_S = 180  # a question asked while the reviews load waits this long for them
 Turns = list[dict[str, Any]]
 
 
@@ -157,7 +159,8 @@ def _respond(holder: EngineHolder, question: str, case: str, turns: Turns, reque
     case_filter = None if case in (None, "", ALL_CASES) else case
     streamed = ""
     try:
-        events = holder.get().stream(question, _engine_history(turns), case_filter)
+        engine = yield from _ready_engine(holder, messages, turns)
+        events = engine.stream(question, _engine_history(turns), case_filter)
         for event in events:
             if event["event"] == "delta":
                 streamed += event["text"]
@@ -171,6 +174,22 @@ def _respond(holder: EngineHolder, question: str, case: str, turns: Turns, reque
     except (ValueError, store.IndexMissing, EngineLoading) as exc:
         messages[-1] = _assistant(_problem(exc))
         yield messages, gr.skip(), question, turns
+
+
+def _ready_engine(holder: EngineHolder, messages: list, turns: Turns):
+    """The engine, once loaded and warm; meanwhile the chat says how long it has waited, so a
+    question asked at start-up is answered when it can be rather than refused."""
+    started = time.monotonic()
+    while True:
+        try:
+            return holder.get()
+        except EngineLoading:
+            waited = time.monotonic() - started
+            if waited > LOAD_WAIT_S:
+                raise
+            messages[-1] = _assistant(f"Loading the reviews ({waited:.0f} s)...")
+            yield messages, gr.skip(), "", turns
+            time.sleep(1)
 
 
 def _input_problem(question: str, case: str | None, limit: int) -> str:
