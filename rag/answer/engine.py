@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -39,6 +40,8 @@ from rag.spell import Correction, Speller
 from rag.types import Answer, Hit
 
 History = list[dict[str, str]]
+WARM_UP_QUESTION = "What went wrong, and what did the review recommend?"
+log = logging.getLogger("rag.answer")
 _REFUSALS = {
     "identify": prompts.REFUSE_IDENTIFY,
     "opinion": prompts.REFUSE_OPINION,
@@ -89,8 +92,19 @@ class Engine:
                 self.warm_progress = (start, len(passages))
                 self.sentences.prepare(passages[start : start + 64])
             self.warm_progress = (len(passages), len(passages))
+            self._rehearse()
         finally:
             self.warmed.set()
+
+    def _rehearse(self) -> None:
+        """Answer one question nobody asked: the pipeline builds its vocabularies and compiles
+        its patterns on first use (about 150 ms), which the first real question then need not.
+        The extractive answerer only: a generator, when configured, is not kept busy."""
+        try:
+            query = self.analyse(WARM_UP_QUESTION)
+            self.extractive.answer(query, self.retrieve(query))
+        except Exception:  # a warm-up must never stop the engine from being handed out
+            log.warning("the warm-up question failed", exc_info=True)
 
     @classmethod
     def load(cls, settings: Settings, embedder: Embedder | None = None, warm_up: bool = True) -> Engine:

@@ -141,7 +141,7 @@ def sources_panel(answer: dict[str, Any] | None, link_base: str = "") -> str:
         return '<div class="scr-sources scr-empty">Sources for the latest answer appear here.</div>'
     if answer.get("abstained"):
         related = "".join(related_card(h, link_base) for h in answer.get("related", []))
-        heading = '<h4 class="scr-related-heading">Closest passages</h4>' if related else ""
+        heading = '<h3 class="scr-related-heading">Closest passages</h3>' if related else ""
         return (
             '<div class="scr-sources scr-abstained">'
             '<div class="scr-notice">No cited answer: the reviews do not say this.</div>'

@@ -56,16 +56,17 @@ def _chat_row(holder: EngineHolder, compact: bool) -> tuple[dict[str, Any], gr.H
         with gr.Column(scale=3, min_width=320):
             chat = _chat_column(compact, [ALL_CASES, *case_labels(holder)])
         with gr.Column(scale=2, min_width=280, elem_classes="scr-sources-column"):
-            gr.HTML('<h3 class="scr-panel-title">Sources</h3>', js_on_load=None)
+            gr.HTML('<div class="scr-panel-title-block"><h2 class="scr-panel-title">Sources</h2></div>',
+                    js_on_load=None)  # fmt: skip
             sources = gr.HTML(sources_panel(None), elem_id="scr-sources", js_on_load=None)
     return chat, sources
 
 
 def _header() -> str:
     return (
-        f'<div class="scr-title-block"><h1>{TITLE}</h1>'
-        "<p>Answers come only from the indexed Serious Case Reviews. Every statement is quoted "
-        "from a review and numbered; the numbers link to the passage in the sources panel.</p></div>"
+        f'<div class="scr-title-block"><h1 class="scr-title-text">{TITLE}</h1>'
+        '<p class="scr-lead">Answers come only from the indexed Serious Case Reviews. Every statement '
+        "is quoted from a review and numbered; the numbers link to the passage in the sources panel.</p></div>"
     )
 
 

@@ -1,0 +1,168 @@
+"""What the look and accessibility browser tests share: pages in light or dark, contrast of
+every visible text measured in the page, and axe-core scans (tests/data/axe, vendored)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.test_browser import WAIT_MS
+from tests.web_support import CASE_S_QUESTION
+
+AXE = Path(__file__).parent / "data" / "axe" / "axe.min.js"
+DESKTOP = {"width": 1366, "height": 900}
+# Text the app styles itself: the header, the panel title, the sources, the Reviews view, the
+# tab labels, the labels the chat puts on abstentions, and the question box's own text.
+APP_TEXT = (
+    ".scr-title-block *, .scr-panel-title, #scr-sources *, #scr-reviews *, #scr-tabs [role=tab], "
+    "#scr-chat .message-content em, #scr-chat .message-content p, #scr-chat .placeholder-content *, "
+    "#scr-question textarea, #scr-case label *, #scr-case input, #scr-feedback *"
+)
+
+
+@contextmanager
+def themed_page(browser, url: str, scheme: str = "light", viewport=DESKTOP) -> Iterator:
+    """A page in the given colour scheme that records every request it and its frames make."""
+    context = browser.new_context(viewport=viewport, color_scheme=scheme)
+    requested: list[str] = []
+    context.on("request", lambda request: requested.append(request.url))
+    page = context.new_page()
+    page.requested = requested
+    try:
+        page.goto(url)
+        yield page
+    finally:
+        context.close()
+
+
+def ask(page, question: str = CASE_S_QUESTION) -> None:
+    """Type a question, send it with the Ask button and wait for its answer: one more answer
+    in the chat, no longer a progress note, and the sources panel changed to its cards."""
+    page.locator("#scr-question textarea").fill(question, timeout=WAIT_MS)
+    before = page.evaluate(_ANSWER_STATE)
+    page.locator("#scr-ask").click()
+    page.wait_for_function(
+        f"(before) => {{ const now = ({_ANSWER_STATE})();"
+        " return now.answers === before.answers + 1 && !/^(Searching|Loading) the reviews/.test(now.last)"
+        " && now.panel !== before.panel && now.cards; }",
+        arg=before, timeout=WAIT_MS,
+    )
+
+
+_ANSWER_STATE = """() => {
+  const answers = document.querySelectorAll('#scr-chat .bot');
+  const panel = document.querySelector('#scr-sources');
+  return {answers: answers.length, last: answers.length ? answers[answers.length - 1].innerText.trim() : '',
+          panel: panel.innerText, cards: Boolean(panel.querySelector('.scr-card, .scr-abstained'))};
+}"""
+
+
+def show_reviews(page) -> None:
+    page.get_by_role("tab", name="Reviews").click(timeout=WAIT_MS)
+    page.locator("#scr-reviews .scr-review").first.wait_for(timeout=WAIT_MS)
+
+
+def contrast(page, selector: str = APP_TEXT) -> dict:
+    """{"min": lowest ratio found, "low": texts under their WCAG AA minimum, "checked": n}."""
+    return page.evaluate(CONTRAST_JS, selector)
+
+
+def axe_scan(page) -> list[dict]:
+    """axe-core's violations on the page as it is now: id, impact, help and the offending nodes."""
+    if not page.evaluate("() => Boolean(window.axe)"):
+        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    return page.evaluate(
+        """async () => {
+          const result = await axe.run(document, {resultTypes: ['violations']});
+          return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.map(n => n.target.join(' ') + ' :: ' + n.failureSummary.split('\\n')[1])}));
+        }"""
+    )
+
+
+def serious(violations: list[dict]) -> list[dict]:
+    return [v for v in violations if v["impact"] in ("serious", "critical")]
+
+
+def by_impact(violations: list[dict]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for violation in violations:
+        counts[violation["impact"]] = counts.get(violation["impact"], 0) + len(violation["nodes"])
+    return counts
+
+
+# Every visible element with text of its own, and every text box's placeholder: its colour
+# against the background it is painted on (the nearest opaque background, translucent ones
+# blended in), as the WCAG 2 contrast ratio. Large text (24 px, or 18.66 px bold) needs 3:1,
+# the rest 4.5:1.
+CONTRAST_JS = """
+(selector) => {
+  const parse = (c) => {
+    const m = c.match(/^rgba?\\(([^)]*)\\)$/);
+    if (!m) return null;
+    const p = m[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  };
+  const blend = (top, under) => under.map((v, i) => v * (1 - top[3]) + top[i] * top[3]);
+  const background = (element) => {
+    const layers = [];
+    for (let e = element; e; e = e.parentElement) {
+      const style = getComputedStyle(e);
+      if (style.backgroundImage !== 'none') return null;  // a gradient or picture: not measured
+      const c = parse(style.backgroundColor);
+      if (c === null) return null;
+      if (c[3] > 0) layers.push(c);
+      if (c[3] >= 1) break;
+    }
+    return layers.reverse().reduce((under, top) => blend(top, under), [255, 255, 255]);
+  };
+  const luminance = (rgb) => {
+    const [r, g, b] = rgb.map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const ratioOf = (color, under) => {
+    const fg = parse(color);
+    if (under === null || fg === null) return null;
+    const [a, b] = [luminance(blend(fg, under)), luminance(under)];
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  };
+  const visible = (e) => {
+    const style = getComputedStyle(e);
+    return e.getClientRects().length && style.visibility !== 'hidden' && Number(style.opacity) > 0
+      && style.clip !== 'rect(0px, 0px, 0px, 0px)' && !e.closest('[hidden]');
+  };
+  const texts = [];
+  for (const e of document.querySelectorAll(selector)) {
+    if (!visible(e)) continue;
+    const own = [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())
+      || (e.matches('input, textarea') && e.value);
+    if (own) texts.push([e, getComputedStyle(e).color, (e.value || e.textContent).trim()]);
+    if (e.matches('input[placeholder], textarea[placeholder]') && !e.value && e.placeholder) {
+      texts.push([e, getComputedStyle(e, '::placeholder').color, 'placeholder: ' + e.placeholder]);
+    }
+  }
+  let min = Infinity;
+  const low = [];
+  for (const [e, color, text] of texts) {
+    const style = getComputedStyle(e);
+    const size = parseFloat(style.fontSize), bold = Number(style.fontWeight) >= 700;
+    const needed = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+    const under = background(e);
+    const ratio = ratioOf(color, under);
+    if (ratio === null) {
+      low.push({text: text.slice(0, 50), color, unmeasured: true});
+      continue;
+    }
+    min = Math.min(min, ratio);
+    if (ratio < needed) {
+      low.push({text: text.slice(0, 50), ratio: Math.round(ratio * 100) / 100, needed,
+                color, background: under.map(Math.round), element: e.tagName + '.' + e.className});
+    }
+  }
+  return {min: Math.round(min * 100) / 100, low, checked: texts.length};
+}
+"""
