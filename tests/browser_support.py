@@ -40,6 +40,7 @@ def ask(page, question: str = CASE_S_QUESTION) -> None:
     """Type a question, send it with the Ask button and wait for its answer: one more answer
     in the chat, no longer a progress note, and the sources panel changed to its cards."""
     page.locator("#scr-question textarea").fill(question, timeout=WAIT_MS)
+    page.locator("#scr-sources").wait_for(timeout=WAIT_MS)
     before = page.evaluate(_ANSWER_STATE)
     page.locator("#scr-ask").click()
     page.wait_for_function(
@@ -54,7 +55,7 @@ _ANSWER_STATE = """() => {
   const answers = document.querySelectorAll('#scr-chat .bot');
   const panel = document.querySelector('#scr-sources');
   return {answers: answers.length, last: answers.length ? answers[answers.length - 1].innerText.trim() : '',
-          panel: panel.innerText, cards: Boolean(panel.querySelector('.scr-card, .scr-abstained'))};
+          panel: panel ? panel.innerText : '', cards: Boolean(panel && panel.querySelector('.scr-card, .scr-abstained'))};
 }"""
 
 

@@ -78,3 +78,86 @@ def test_the_titles_and_card_names_are_measured(browser, site):  # noqa: F811
         )
     assert "Serious Case Review answers" in measured and "Sources" in measured
     assert "Case S (Norfolk, 2017)" in measured
+
+
+# --- the web component in a host page with aggressive global CSS ------------------------------
+
+HOST_CSS = """
+header { background: #00305e; color: #fff; padding: 2em; margin: 1em; border: 4px solid gold; }
+h1, h2, h3 { font-size: 40px; color: #c00; margin: 2em 0; font-family: Georgia, serif; text-transform: uppercase; }
+p { margin: 3em; color: #333; font-size: 22px; }
+button { background: red; color: yellow; padding: 2em; border: 3px dotted blue; font-size: 30px; }
+a { color: orange; font-weight: 900; text-decoration: none; }
+blockquote { margin: 4em; font-style: italic; border: 5px solid green; background: #eee; color: #000; }
+article { border: 10px dashed blue; padding: 3em; background: pink; }
+mark { background: lime; } summary { color: red; font-size: 30px; }
+textarea { background: black; color: lime; font-size: 30px; }
+"""
+# What such rules change, on the cards, the panel title and the chat's controls.
+STYLED = [
+    "#scr-sources article.scr-card", "#scr-sources .scr-card header", "#scr-sources .scr-n",
+    "#scr-sources .scr-case", "#scr-sources .scr-title", "#scr-sources .scr-where",
+    "#scr-sources blockquote.scr-passage", "#scr-sources mark", "#scr-sources a.scr-context",
+    "#scr-sources .scr-why summary", ".scr-panel-title", "#scr-ask", "#scr-new", "#scr-question textarea",
+]  # fmt: skip
+PROPERTIES = [
+    "background-color", "color", "font-family", "font-size", "font-weight", "font-style", "line-height",
+    "text-transform", "letter-spacing", "text-decoration-line", "margin-top", "margin-right",
+    "margin-bottom", "margin-left", "padding-top", "padding-right", "padding-bottom", "padding-left",
+    "border-top-width", "border-left-width", "border-left-style", "border-left-color",
+]  # fmt: skip
+COMPUTED_JS = """([selectors, properties]) => Object.fromEntries(selectors.map(s => {
+  const e = document.querySelector(s);
+  if (!e) return [s, null];
+  const style = getComputedStyle(e);
+  return [s, Object.fromEntries(properties.map(p => [p, style.getPropertyValue(p)]))];
+}))"""
+
+
+def host_page(public: str, css: str) -> str:
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Intranet news</title>'
+        f'<style>{css}</style><script type="module" src="{public}gradio.js"></script></head><body>'
+        "<header><h1>Intranet news</h1></header><main><h2>Ask the reviews</h2><p>Our own page text.</p>"
+        f'<gradio-app src="{public}embed/"></gradio-app></main></body></html>'
+    )
+
+
+@pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx not installed: bash scripts/setup-browser.sh")
+def test_a_host_page_css_does_not_restyle_the_web_component(browser, site, tmp_path):  # noqa: F811
+    pages = tmp_path / "intranet"
+    pages.mkdir()
+    intranet = f"location /intranet/ {{ alias {pages}/; }}"
+    with nginx_in_front(site[0], tmp_path / "nginx", server_extra=intranet) as public:
+        origin = public.removesuffix("/scr/")
+        (pages / "hostile.html").write_text(host_page(public, HOST_CSS), encoding="utf-8")
+        (pages / "plain.html").write_text(host_page(public, ""), encoding="utf-8")
+        plain, _ = _embedded_styles(browser, f"{origin}/intranet/plain.html", "plain")
+        hostile, requested = _embedded_styles(browser, f"{origin}/intranet/hostile.html", "hostile")
+    assert all(plain[s] is not None for s in STYLED), plain
+    differ = {
+        s: {p: (plain[s][p], hostile[s][p]) for p in PROPERTIES if plain[s][p] != hostile[s][p]}
+        for s in STYLED
+    }
+    assert {s: d for s, d in differ.items() if d} == {}
+    outside = [u for u in requested if not u.startswith((public, f"{origin}/intranet/", "data:", "blob:"))]
+    print("\nrequests of the embedded component:\n  " + "\n  ".join(_request_summary(requested, origin)))
+    assert outside == [], outside
+    assert any(re.search(r"/scr/assets/index-[\w-]+\.css$", u) for u in requested)  # its main stylesheet
+
+
+def _embedded_styles(browser, url: str, name: str) -> tuple[dict, list[str]]:  # noqa: F811
+    with themed_page(browser, url) as page:
+        page.locator("gradio-app #scr-question textarea").wait_for(timeout=WAIT_MS)
+        ask(page)
+        page.wait_for_timeout(500)  # gradio keeps a stream open: the network never goes idle
+        shot(page, f"look-embedded-{name}.png")
+        return page.evaluate(COMPUTED_JS, [STYLED, PROPERTIES]), list(page.requested)
+
+
+def _request_summary(requested: list[str], origin: str) -> list[str]:
+    """Each path once, with gradio's hashed chunk names counted rather than listed."""
+    paths = [u.removeprefix(origin) for u in requested]
+    chunks = [p for p in paths if re.fullmatch(r"/scr/assets/[\w.-]+\.(js|css)", p) and "index-" not in p]
+    listed = sorted({p.split("?")[0] for p in paths if p not in chunks})
+    return [*listed, f"/scr/assets/<chunk>.js|css x{len(set(chunks))}"]

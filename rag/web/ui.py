@@ -65,8 +65,9 @@ def _chat_row(holder: EngineHolder, compact: bool) -> tuple[dict[str, Any], gr.H
 def _header() -> str:
     return (
         f'<div class="scr-title-block"><h1 class="scr-title-text">{TITLE}</h1>'
-        '<p class="scr-lead">Answers come only from the indexed Serious Case Reviews. Every statement '
-        "is quoted from a review and numbered; the numbers link to the passage in the sources panel.</p></div>"
+        '<p class="scr-lead">Answers come only from the indexed Serious Case Reviews. Every '
+        "statement is quoted from a review and numbered; the numbers link to the passage in the "
+        "sources panel.</p></div>"
     )
 
 
