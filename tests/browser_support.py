@@ -22,9 +22,10 @@ APP_TEXT = (
 
 
 @contextmanager
-def themed_page(browser, url: str, scheme: str = "light", viewport=DESKTOP) -> Iterator:
-    """A page in the given colour scheme that records every request it and its frames make."""
-    context = browser.new_context(viewport=viewport, color_scheme=scheme)
+def themed_page(browser, url: str, scheme: str = "light", viewport=DESKTOP, bypass_csp: bool = False) -> Iterator:
+    """A page in the given colour scheme that records every request it and its frames make.
+    `bypass_csp` lets a test add axe-core to pages whose policy forbids scripts."""
+    context = browser.new_context(viewport=viewport, color_scheme=scheme, bypass_csp=bypass_csp)
     requested: list[str] = []
     context.on("request", lambda request: requested.append(request.url))
     page = context.new_page()

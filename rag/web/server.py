@@ -19,6 +19,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from rag import __version__, store
 from rag.answer.holder import EngineHolder, EngineLoading
 from rag.settings import Settings, load_settings
+from rag.web.a11y import ACCESSIBILITY_JS
 from rag.web.api import api_router
 from rag.web.auth import AuthMiddleware, load_users
 from rag.web.component import component_router
@@ -110,6 +111,7 @@ def _mount_ui(app: FastAPI, settings: Settings, holder: EngineHolder, path: str,
         enable_monitoring=False,
         theme=theme(),
         css_paths=_CSS,
+        js=ACCESSIBILITY_JS,
     )
 
 

@@ -83,8 +83,9 @@ def citation_card(citation: dict[str, Any], link_base: str) -> str:
         f'<span class="scr-case">{escape_text(citation.get("case", ""))}</span></header>'
         f'<div class="scr-title">{escape_text(citation.get("title", ""))}</div>'
         f'<div class="scr-where">{escape_text(where(citation))}</div>'
-        f'<blockquote class="scr-passage">{highlight(citation.get("text", ""), citation.get("quote", ""))}'
-        f"</blockquote>"
+        # tabindex: a passage taller than its box scrolls, and the keyboard must reach it too
+        f'<blockquote class="scr-passage" tabindex="0">'
+        f'{highlight(citation.get("text", ""), citation.get("quote", ""))}</blockquote>'
         f'<a class="scr-context" href="{escape_text(link)}" target="_blank" rel="noopener">'
         f"Read in context</a>{why_details(citation.get('why') or {})}</article>"
     )
@@ -129,7 +130,7 @@ def related_card(hit: dict[str, Any], link_base: str) -> str:
         f'<header><span class="scr-case">{escape_text(hit.get("case", ""))}</span></header>'
         f'<div class="scr-title">{escape_text(hit.get("title", ""))}</div>'
         f'<div class="scr-where">{escape_text(where(hit))}</div>'
-        f'<blockquote class="scr-passage">{_passage_html(hit.get("text", ""))}</blockquote>'
+        f'<blockquote class="scr-passage" tabindex="0">{_passage_html(hit.get("text", ""))}</blockquote>'
         f'<a class="scr-context" href="{escape_text(link)}" target="_blank" rel="noopener">'
         f"Open the review</a></article>"
     )

@@ -89,6 +89,7 @@ def _chat_column(compact: bool, cases: list[str]) -> dict[str, Any]:
     with gr.Row(elem_classes="scr-ask-row"):
         question = gr.Textbox(
             elem_id="scr-question",
+            label="Question about the reviews",  # its accessible name; the placeholder says it too
             show_label=False,
             placeholder="Type a question about the reviews",
             scale=5,
