@@ -5,8 +5,13 @@ sub-path. Screenshots go to artifacts/."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -140,7 +145,8 @@ def test_a_host_page_css_does_not_restyle_the_web_component(browser, site, tmp_p
         for s in STYLED
     }
     assert {s: d for s, d in differ.items() if d} == {}
-    outside = [u for u in requested if not u.startswith((public, f"{origin}/intranet/", "data:", "blob:"))]
+    host = f"{origin}/intranet/hostile.html"
+    outside = [u for u in requested if u != host and not u.startswith((public, "data:", "blob:"))]
     print("\nrequests of the embedded component:\n  " + "\n  ".join(_request_summary(requested, origin)))
     assert outside == [], outside
     assert any(re.search(r"/scr/assets/index-[\w-]+\.css$", u) for u in requested)  # its main stylesheet
@@ -161,3 +167,39 @@ def _request_summary(requested: list[str], origin: str) -> list[str]:
     chunks = [p for p in paths if re.fullmatch(r"/scr/assets/[\w.-]+\.(js|css)", p) and "index-" not in p]
     listed = sorted({p.split("?")[0] for p in paths if p not in chunks})
     return [*listed, f"/scr/assets/<chunk>.js|css x{len(set(chunks))}"]
+
+
+@pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx not installed: bash scripts/setup-browser.sh")
+def test_a_page_of_another_site_loads_the_component_from_under_the_prefix(browser, hostile_index, tmp_path):  # noqa: F811
+    """On another origin gradio resolved its stylesheet against the app's bare origin:
+    /assets/... at the site root, outside the proxy's sub-path."""
+    with static_site(tmp_path / "other-site") as (other, folder):
+        settings = serving_settings(hostile_index, tmp_path, root_path="/scr", embed_origins=[other])
+        with served_app(settings) as (base, _), nginx_in_front(base, tmp_path / "nginx") as public:
+            (folder / "news.html").write_text(host_page(public, HOST_CSS), encoding="utf-8")
+            with themed_page(browser, f"{other}/news.html") as page:
+                ask(page)
+                requested = list(page.requested)
+    outside = [u for u in requested if u != f"{other}/news.html" and not u.startswith((public, "data:", "blob:"))]
+    assert outside == [], outside
+    assert any(re.search(r"/scr/assets/index-[\w-]+\.css$", u) for u in requested)
+
+
+@contextmanager
+def static_site(folder: Path) -> Iterator[tuple[str, Path]]:
+    """Another web site on loopback: serves the files of `folder` (the host page)."""
+    folder.mkdir(parents=True)
+    handler = functools.partial(QuietFiles, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", folder
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class QuietFiles(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
