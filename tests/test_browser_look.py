@@ -203,3 +203,18 @@ def static_site(folder: Path) -> Iterator[tuple[str, Path]]:
 class QuietFiles(SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass
+
+
+@pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx not installed: bash scripts/setup-browser.sh")
+def test_the_embedded_component_keeps_its_contrast_in_dark_mode(browser, site, tmp_path):  # noqa: F811
+    pages = tmp_path / "intranet"
+    pages.mkdir()
+    with nginx_in_front(site[0], tmp_path / "nginx", server_extra=f"location /intranet/ {{ alias {pages}/; }}") as public:
+        (pages / "plain.html").write_text(host_page(public, ""), encoding="utf-8")
+        with themed_page(browser, public.removesuffix("/scr/") + "/intranet/plain.html", "dark") as page:
+            ask(page)
+            assert page.locator("gradio-app.dark, gradio-app .dark").count() >= 1  # gradio's dark theme
+            measured = contrast(page)
+            shot(page, "look-embedded-dark.png", full_page=False)
+    print(f"\nembedded, dark: lowest contrast {measured['min']} ({measured['checked']} texts)")
+    assert measured["checked"] > 25 and measured["low"] == [], measured["low"]
