@@ -15,7 +15,7 @@ from typing import Any
 
 from bench import HERE, ROOT, folder_mb, load_average, load_engine, load_questions, rss_mb, timed_ms
 
-SECTIONS = ("ingest", "ocr", "latency", "server", "profile", "scale")
+SECTIONS = ("ingest", "ocr", "cold_start", "latency", "server", "profile", "scale")
 SIZES = (10_000, 50_000, 100_000)
 
 
@@ -85,6 +85,12 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         results["ingest"] = ingest_speed.measure(settings, embedder, rounds=1 if args.quick else 2)
     else:
         ingest(settings, rebuild=True, embedder=embedder)
+
+    if "cold_start" in args.only:
+        _log("cold start of a fresh server process", started)
+        from bench import cold_start
+
+        results["cold_start"] = cold_start.measure(corpus, settings.index_dir, rounds=1 if args.quick else 3)
 
     if "ocr" in args.only:
         _log("OCR of a scanned review", started)

@@ -232,6 +232,22 @@ def _profile_value(run: dict[str, Any], label: str) -> float:
     return run["stages_ms"][label]
 
 
+def cold_start_table(results: dict[str, Any]) -> list[str]:
+    """A fresh `rag serve`: when health said ready, the first answer beside warm ones."""
+    cold = results.get("cold_start")
+    if not cold:
+        return []
+    rows = [
+        ["process start to listening, s", cold["listening_s"]],
+        ["process start to /api/health ready, s", cold["health_ready_s"]],
+        ["process start to first answer, s", cold["first_answer_s"]],
+        ["first answer (asked as soon as ready), ms", cold["first_answer_ms"]],
+        ["warm answers p50, ms", cold["warm_answer_p50_ms"]],
+        ["first / warm", cold["first_over_warm"]],
+    ]
+    return _table(["cold start", "value"], rows)
+
+
 def markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [
@@ -244,6 +260,8 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         *baselines_note(results),
     ]
+    if results.get("cold_start"):
+        lines += ["", "Cold start (a fresh server process):", "", *cold_start_table(results)]
     if results.get("scale"):
         lines += ["", "Scale (synthetic copies of the corpus, see BENCHMARKS.md):", "", *scale_table(results)]
     if results.get("profile"):

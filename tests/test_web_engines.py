@@ -92,3 +92,49 @@ def test_a_failed_load_is_reported_and_retried(generations):
     assert eventually(lambda: "chroma folder unreadable" in holder.status().get("message", ""))
     repaired.set()
     assert holder.wait_ready(timeout=30).name == "index/gen-1"
+
+
+class WarmingEngine:
+    """An engine that loads at once and then embeds its sentences until told it is done,
+    reporting progress as the real one does."""
+
+    def __init__(self, path: str, passages: int = 300):
+        generation = SimpleNamespace(path=Path(path))
+        self.search = SimpleNamespace(generation=generation, passages={}, documents={})
+        self.name, self.cases = path, []
+        self.warmed = threading.Event()
+        self.warm_progress = (0, passages)
+
+    def finish_warm_up(self) -> None:
+        self.warm_progress = (self.warm_progress[1], self.warm_progress[1])
+        self.warmed.set()
+
+
+def test_health_is_not_ready_until_warm_up_is_done(generations):
+    engine = WarmingEngine(generations.live)
+    holder = EngineHolder(settings=None, loader=lambda: engine)
+    holder.start()
+    assert eventually(lambda: holder._warming is engine)  # loaded, now warming up
+    engine.warm_progress = (128, 300)
+    status = holder.status()
+    assert status["status"] == "loading"
+    assert status["message"] == "preparing the passages for answering: 128 of 300"
+    with pytest.raises(EngineLoading):  # a question now would be answered slowly: not yet
+        holder.get()
+    engine.finish_warm_up()
+    assert eventually(lambda: holder.status()["status"] == "ready")
+    assert holder.get() is engine
+
+
+def test_a_new_generation_is_handed_out_only_once_warm(generations):
+    first, second = WarmingEngine("index/gen-1"), WarmingEngine("index/gen-2")
+    engines = {"index/gen-1": first, "index/gen-2": second}
+    holder = EngineHolder(settings=None, loader=lambda: engines[generations.live])
+    first.finish_warm_up()
+    assert holder.wait_ready(timeout=30) is first
+    generations.live = "index/gen-2"
+    holder.get()  # starts loading the new generation
+    assert eventually(lambda: holder._warming is second)
+    assert holder.get() is first  # the old one answers while the new one warms up
+    second.finish_warm_up()
+    assert eventually(lambda: holder.get() is second)

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -39,6 +40,8 @@ from rag.spell import Correction, Speller
 from rag.types import Answer, Hit
 
 History = list[dict[str, str]]
+WARM_UP_QUESTION = "What went wrong, and what did the review recommend?"
+log = logging.getLogger("rag.answer")
 _REFUSALS = {
     "identify": prompts.REFUSE_IDENTIFY,
     "opinion": prompts.REFUSE_OPINION,
@@ -67,6 +70,7 @@ class Engine:
         # The extractive answerer, or a generative one that falls back to it.
         self.answerer: Answerer = load_generative(settings, self.extractive, self.evidence) or self.extractive
         self.warmed = threading.Event()  # set once answers run at full speed
+        self.warm_progress = (0, 0)  # passages whose sentences are embedded, of how many
         if warm_up and len(search.passages) <= settings.answer.warm_up_passages:
             # Embed every sentence in the background so later questions need not; a question
             # asked meanwhile embeds just the sentences of the passages it retrieved.
@@ -85,9 +89,22 @@ class Engine:
         try:
             passages = list(self.search.passages.values())
             for start in range(0, len(passages), 64):
+                self.warm_progress = (start, len(passages))
                 self.sentences.prepare(passages[start : start + 64])
+            self.warm_progress = (len(passages), len(passages))
+            self._rehearse()
         finally:
             self.warmed.set()
+
+    def _rehearse(self) -> None:
+        """Answer one question nobody asked: the pipeline builds its vocabularies and compiles
+        its patterns on first use (about 150 ms), which the first real question then need not.
+        The extractive answerer only: a generator, when configured, is not kept busy."""
+        try:
+            query = self.analyse(WARM_UP_QUESTION)
+            self.extractive.answer(query, self.retrieve(query))
+        except Exception:  # a warm-up must never stop the engine from being handed out
+            log.warning("the warm-up question failed", exc_info=True)
 
     @classmethod
     def load(cls, settings: Settings, embedder: Embedder | None = None, warm_up: bool = True) -> Engine:

@@ -3,9 +3,11 @@
 An `EngineHolder` hands out the engine for the live index generation and reloads it when
 `rag ingest` switches to a new one. In the web app it loads in the background, so the
 server answers at once (loading the model and embedding every sentence takes tens of
-seconds) and the previous engine keeps answering until the new one is ready, sentence
-warm-up included, so the first answer after a switch is as fast as any; elsewhere it loads
-when first asked. An engine holds its generation (the sweep never deletes it), and a
+seconds) and an engine is handed out only once its sentence warm-up is done: at start-up
+`/api/health` says ready when the first question is answered at full speed (a question
+asked during warm-up embeds its sentences while competing with it, and takes seconds instead
+of milliseconds), and after a switch the previous engine answers until then; elsewhere it
+loads when first asked. An engine holds its generation (the sweep never deletes it), and a
 replaced engine is let go at once, with its generation's memory.
 """
 
@@ -46,6 +48,7 @@ class EngineHolder:
         self.background = background
         self._current: tuple[Path, Engine] | None = None
         self._loading: Path | None = None
+        self._warming: Engine | None = None  # loaded, its sentences still being embedded
         self._broken: tuple[Path, store.IndexBroken] | None = None  # not retried until CURRENT moves
         self._lock = threading.Lock()
         self.last_error = ""
@@ -96,7 +99,7 @@ class EngineHolder:
         except store.IndexMissing as exc:
             return {"status": "no_index", "message": str(exc)}
         except EngineLoading as exc:
-            return {"status": "loading", "message": self.last_error or str(exc)}
+            return {"status": "loading", "message": self.last_error or self._loading_message(exc)}
         generation = engine.search.generation.path
         return {
             "status": "ready",
@@ -105,6 +108,13 @@ class EngineHolder:
             "cases": engine.cases,
             "index": f"{generation.parent.name}/{generation.name}",
         }
+
+    def _loading_message(self, exc: EngineLoading) -> str:
+        warming = self._warming
+        done, total = getattr(warming, "warm_progress", (0, 0))
+        if warming is None or not total:
+            return str(exc)
+        return f"preparing the passages for answering: {done} of {total}"
 
     def documents(self) -> dict[str, Document]:
         """The live index's documents, read from disk while the engine is still loading."""
@@ -132,9 +142,8 @@ class EngineHolder:
     def _load(self, live: Path) -> None:
         started = time.perf_counter()
         try:
-            engine = self._loader()
-            if self._current is not None:
-                _until_warm(engine)  # the previous engine answers meanwhile, at full speed
+            engine = self._warming = self._loader()
+            _until_warm(engine)  # the previous engine, if any, answers meanwhile at full speed
             self._current = (engine.search.generation.path, engine)
             self.last_error = ""
             log.info("engine ready on %s in %.1f s", live.name, time.perf_counter() - started)
@@ -146,7 +155,7 @@ class EngineHolder:
             log.exception("loading the engine failed")
         finally:
             with self._lock:
-                self._loading = None
+                self._loading = self._warming = None
         # The replaced engine is garbage now; collect it (reference cycles included) so its
         # generation's hold and memory go at once rather than at some later collection.
         gc.collect()

@@ -223,7 +223,7 @@ def _sources_group(turn: Turn, link_base: str, shown: bool) -> str:
     return (
         f'<section class="scr-turn-sources" id="sources-{n}" data-turn="{n}"{"" if shown else " hidden"}>'
         '<button type="button" class="scr-back-to-chat">Back to the conversation</button>'
-        f'<h4 class="scr-sources-for">Sources of answer {n}</h4>'
+        f'<h3 class="scr-sources-for">Sources of answer {n}</h3>'
         f'<p class="scr-sources-q">{escape_text(turn["question"])}</p>'
         f"{answer_cards(turn['answer'], link_base, n)}</section>"
     )

@@ -19,8 +19,10 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from rag import __version__, store
 from rag.answer.holder import EngineHolder, EngineLoading
 from rag.settings import Settings, load_settings
+from rag.web.a11y import ACCESSIBILITY_JS
 from rag.web.api import api_router
 from rag.web.auth import AuthMiddleware, load_users
+from rag.web.component import component_router
 from rag.web.inward import NoOutsideLinksMiddleware
 from rag.web.limits import RequestLimitsMiddleware, validation_error
 from rag.web.pages import pages_router
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None, holder: EngineHolder | None = N
     app.include_router(api_router(settings, holder))
     app.include_router(reviews_router(holder))
     app.include_router(pages_router(settings, holder))
+    app.include_router(component_router())  # ahead of gradio's /assets/ for one file
     _mount_ui(app, settings, holder, "/embed", compact=True)
     _mount_ui(app, settings, holder, "/", compact=False)
     # Starlette runs the last-added middleware first: path prefix, headers, auth, limits, then
@@ -108,6 +111,7 @@ def _mount_ui(app: FastAPI, settings: Settings, holder: EngineHolder, path: str,
         enable_monitoring=False,
         theme=theme(),
         css_paths=_CSS,
+        js=ACCESSIBILITY_JS,
     )
 
 

@@ -116,7 +116,9 @@ def passage_card(citations: list[dict[str, Any]], link_base: str, turn: int) -> 
         f'<span class="scr-case">{escape_text(first.get("case", ""))}</span></header>'
         f'<div class="scr-title">{escape_text(first.get("title", ""))}</div>'
         f'<div class="scr-where">{escape_text(" | ".join(p for p in places if p))}</div>'
-        f'<blockquote class="scr-passage">{highlight_all(first.get("text", ""), quotes)}</blockquote>'
+        # tabindex: a passage taller than its box scrolls, and the keyboard must reach it too
+        f'<blockquote class="scr-passage" tabindex="0">{highlight_all(first.get("text", ""), quotes)}'
+        "</blockquote>"
         f"{_card_links(first, link_base)}{why_details(first.get('why') or {})}</article>"
     )
 
@@ -185,7 +187,7 @@ def related_card(hit: dict[str, Any], link_base: str) -> str:
         f'<header><span class="scr-case">{escape_text(hit.get("case", ""))}</span></header>'
         f'<div class="scr-title">{escape_text(hit.get("title", ""))}</div>'
         f'<div class="scr-where">{escape_text(where(hit))}</div>'
-        f'<blockquote class="scr-passage">{_passage_html(hit.get("text", ""))}</blockquote>'
+        f'<blockquote class="scr-passage" tabindex="0">{_passage_html(hit.get("text", ""))}</blockquote>'
         f'<a class="scr-context" href="{escape_text(link)}" target="_blank" rel="noopener">'
         f"Open the review</a></article>"
     )

@@ -7,6 +7,7 @@ turns is kept in the browser's own storage (gr.BrowserState), so a reload keeps 
 conversation; the server keeps none.
 """
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ EXAMPLES = [
 ]
 MAX_TURNS = 20
 MAX_CASE_CHARS = 200  # a case filter longer than any label is not looked up
+LOAD_WAIT_S = 180  # a question asked while the reviews load waits this long for them
 Turns = list[dict[str, Any]]
 # The behaviour of the chat window and the sources panel (scrolling, [n] links, copy, the phone's
 # sources view); both components run it, each on its own element.
@@ -73,16 +75,18 @@ def _chat_row(holder: EngineHolder, compact: bool) -> tuple[dict[str, Any], gr.H
         with gr.Column(scale=3, min_width=320, elem_classes="scr-chat-column"):
             chat = _chat_column(compact, [ALL_CASES, *case_labels(holder)])
         with gr.Column(scale=2, min_width=280, elem_classes="scr-sources-column"):
-            gr.HTML('<h3 class="scr-panel-title">Sources</h3>', js_on_load=None)
+            gr.HTML('<div class="scr-panel-title-block"><h2 class="scr-panel-title">Sources</h2></div>',
+                    js_on_load=None)  # fmt: skip
             sources = gr.HTML(sources_panel(None), elem_id="scr-sources", js_on_load=CHAT_JS)
     return chat, sources
 
 
 def _header() -> str:
     return (
-        f'<div class="scr-title-block"><h1>{TITLE}</h1>'
-        "<p>Answers come only from the indexed Serious Case Reviews. Every statement is quoted "
-        "from a review and numbered; the numbers link to the passage in the sources panel.</p></div>"
+        f'<div class="scr-title-block"><h1 class="scr-title-text">{TITLE}</h1>'
+        '<p class="scr-lead">Answers come only from the indexed Serious Case Reviews. Every '
+        "statement is quoted from a review and numbered; the numbers link to the passage in the "
+        "sources panel.</p></div>"
     )
 
 
@@ -92,6 +96,7 @@ def _chat_column(compact: bool, cases: list[str]) -> dict[str, Any]:
     with gr.Row(elem_classes="scr-ask-row"):
         question = gr.Textbox(
             elem_id="scr-question",
+            label="Question about the reviews",  # its accessible name; the placeholder says it too
             show_label=False,
             placeholder="Type a question about the reviews",
             scale=5,
@@ -174,7 +179,8 @@ def _respond(holder: EngineHolder, question: str, case: str, turns: Turns, reque
     case_filter = None if case in (None, "", ALL_CASES) else case
     streamed = ""
     try:
-        events = holder.get().stream(question, _engine_history(turns), case_filter)
+        engine = yield from _ready_engine(holder, n, question, turns)
+        events = engine.stream(question, _engine_history(turns), case_filter)
         for event in events:
             if event["event"] == "delta":
                 streamed += event["text"]
@@ -190,6 +196,22 @@ def _respond(holder: EngineHolder, question: str, case: str, turns: Turns, reque
 
 def _chat(turns: Turns, pending: str = "") -> str:
     return conversation_html(turns, pending, EXAMPLES)
+
+
+def _ready_engine(holder: EngineHolder, n: int, question: str, turns: Turns):
+    """The engine, once loaded and warm; meanwhile the chat says how long it has waited, so a
+    question asked at start-up is answered when it can be rather than refused."""
+    started = time.monotonic()
+    while True:
+        try:
+            return holder.get()
+        except EngineLoading:
+            waited = time.monotonic() - started
+            if waited > LOAD_WAIT_S:
+                raise
+            waiting = status_html(f"Loading the reviews ({waited:.0f} s)...")
+            yield _chat(turns, pending_html(n, question, waiting)), gr.skip(), "", turns
+            time.sleep(1)
 
 
 def _input_problem(question: str, case: str | None, limit: int) -> str:

@@ -1,0 +1,59 @@
+"""A question asked while the reviews load: the chat says so and answers once they are ready."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from rag.answer.holder import EngineLoading
+from rag.types import Answer
+from rag.web import ui
+
+
+class LoadingHolder:
+    """Loading for the first `loading` calls of get(), then an engine with one answer."""
+
+    def __init__(self, loading: int):
+        self.loading = loading
+        self.settings = SimpleNamespace(answer=SimpleNamespace(max_question_chars=2000))
+
+    def get(self):
+        if self.loading:
+            self.loading -= 1
+            raise EngineLoading("the index is loading")
+        answer = Answer("q", "The call was not recorded.", abstained=False, generator="fake", latency_ms=1.0)
+        return SimpleNamespace(stream=lambda *a: iter([{"event": "done", "answer": answer}]))
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """time as the chat sees it: each sleep moves it on, nobody waits."""
+    now = [1000.0]
+    monkeypatch.setattr(ui.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(ui.time, "sleep", lambda s: now.__setitem__(0, now[0] + s))
+    return now
+
+
+def _shown(updates) -> list[tuple[str, object, list]]:
+    """(latest chat message, question box, turns) at each update, read as it is yielded:
+    the chat mutates its message list between updates."""
+    return [(update[0][-1]["content"], update[2], update[3]) for update in updates]
+
+
+def test_the_chat_counts_the_wait_then_answers(clock):
+    updates = _shown(ui._respond(LoadingHolder(loading=3), "What went wrong?", ui.ALL_CASES, [], None))
+    shown = [message for message, _, _ in updates]
+    assert shown[0] == "Searching the reviews..."
+    assert shown[1:4] == ["Loading the reviews (0 s)...", "Loading the reviews (1 s)...",
+                          "Loading the reviews (2 s)..."]  # fmt: skip
+    assert shown[-1] == "The call was not recorded."
+    assert len(updates[-1][2]) == 1  # the answered turn is kept
+
+
+def test_a_load_that_never_ends_is_reported(clock):
+    holder = LoadingHolder(loading=10**6)
+    message, question, _ = _shown(ui._respond(holder, "What went wrong?", ui.ALL_CASES, [], None))[-1]
+    assert "Still loading" in message
+    assert question == "What went wrong?"  # the question stays in the box, to ask again
+    assert clock[0] - 1000.0 == pytest.approx(ui.LOAD_WAIT_S + 1)
