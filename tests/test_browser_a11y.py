@@ -72,7 +72,7 @@ def test_every_control_works_from_the_keyboard(browser, site):
     with themed_page(browser, site + "/") as page:
         box = page.get_by_role("textbox", name=QUESTION_NAME)
         box.focus(timeout=WAIT_MS)
-        assert tab_order(page, 4) == ["scr-ask", "scr-case", "scr-new", "scr-feedback"]
+        assert tab_order(page, 5) == ["scr-ask", "scr-case", "scr-new", "scr-print", "scr-feedback"]
         box.focus()
         page.keyboard.press("Tab")  # Ask
         page.keyboard.press("Tab")  # the case list: open it, choose a case, move on

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -36,9 +38,15 @@ def clock(monkeypatch):
 
 
 def _shown(updates) -> list[tuple[str, object, list]]:
-    """(latest chat message, question box, turns) at each update, read as it is yielded:
-    the chat mutates its message list between updates."""
-    return [(update[0][-1]["content"], update[2], update[3]) for update in updates]
+    """(the latest answer's text in the chat window, question box, turns) at each update."""
+    return [(_latest_answer(update[0]), update[2], update[3]) for update in updates]
+
+
+def _latest_answer(chat_html: str) -> str:
+    """The text of the last answer (or its status line) in the chat window's HTML."""
+    body = chat_html[chat_html.rindex('class="scr-a bot') :]
+    body = body[body.index(">") + 1 : body.index("</div>")]
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
 
 
 def test_the_chat_counts_the_wait_then_answers(clock):

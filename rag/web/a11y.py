@@ -42,10 +42,13 @@ ACCESSIBILITY_JS = """
                              attributes: true, attributeFilter: ['aria-label']});
   plainNames();
   // gradio's dropdown closes on blur, then its (asynchronous) keydown handler takes the Tab
-  // for typing and opens it again: it never sees the Tab, and focus moves on as usual.
+  // for typing and opens it again: it never sees the Tab, and focus moves on as usual. Its open
+  // list, when it scrolls, is itself a Tab stop in Chromium, and focus would vanish with it as
+  // it closes: it is taken out of the Tab order first.
   document.addEventListener('keydown', (event) => {
     if (event.key === 'Tab' && event.target.closest && event.target.closest('#scr-case input')) {
       event.stopPropagation();
+      for (const list of document.querySelectorAll('#scr-case [role=listbox]')) list.tabIndex = -1;
     }
   }, true);
 }
