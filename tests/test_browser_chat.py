@@ -14,7 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import CHROMIUM, DESKTOP, PHONE, SHOWN_CARDS, WAIT_MS, artifact, ask, page_on
+from tests.browser_support import (
+    CHROMIUM,
+    DESKTOP,
+    PHONE,
+    SHOWN_CARDS,
+    WAIT_MS,
+    artifact,
+    ask,
+    page_on,
+    show_reviews,
+)
 from tests.web_support import CASE_S_QUESTION, NGINX, nginx_in_front, served_app, serving_settings
 
 QUESTIONS = [
@@ -305,6 +315,16 @@ def test_the_print_view_holds_every_question_and_its_references(browser, site):
         assert CASE_S_QUESTION in text and BEXLEY in text and text.count("References") == 2
         page.screenshot(path=str(artifact("print-view.png")), full_page=True)
         page.pdf(path=str(artifact("conversation.pdf")))
+
+
+def test_the_print_view_prints_with_the_reviews_tab_open(browser, site):
+    with page_on(browser, site[0] + "/", DESKTOP) as page:
+        ask(page, CASE_S_QUESTION)
+        show_reviews(page)
+        page.emulate_media(media="print")
+        printed = page.locator(".scr-print")
+        assert printed.is_visible() and CASE_S_QUESTION in printed.inner_text()
+        assert not page.locator("#scr-reviews").is_visible()
 
 
 def test_a_reload_keeps_the_conversation_in_this_browser_only(browser, site):
