@@ -25,7 +25,8 @@ class LoadingHolder:
             self.loading -= 1
             raise EngineLoading("the index is loading")
         answer = Answer("q", "The call was not recorded.", abstained=False, generator="fake", latency_ms=1.0)
-        return SimpleNamespace(stream=lambda *a: iter([{"event": "done", "answer": answer}]))
+        events = [{"event": "delta", "text": "The call was"}, {"event": "done", "answer": answer}]
+        return SimpleNamespace(stream=lambda *a: iter(events))
 
 
 @pytest.fixture
@@ -55,8 +56,14 @@ def test_the_chat_counts_the_wait_then_answers(clock):
     assert shown[0] == "Searching the reviews..."
     assert shown[1:4] == ["Loading the reviews (0 s)...", "Loading the reviews (1 s)...",
                           "Loading the reviews (2 s)..."]  # fmt: skip
-    assert shown[-1] == "The call was not recorded."
+    assert shown[4:] == ["The call was", "The call was not recorded."]  # streamed, then cited
     assert len(updates[-1][2]) == 1  # the answered turn is kept
+
+
+def test_the_waiting_question_is_shown_in_the_chat_window(clock):
+    chat = next(u[0] for u in ui._respond(LoadingHolder(loading=1), "What <b>went</b> wrong?", ui.ALL_CASES, [], None)
+                if "Loading the reviews" in u[0])  # fmt: skip
+    assert 'class="scr-turn scr-pending"' in chat and "What &lt;b&gt;went&lt;/b&gt; wrong?" in chat
 
 
 def test_a_load_that_never_ends_is_reported(clock):
