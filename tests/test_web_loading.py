@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import re
+import threading
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -31,10 +33,23 @@ class LoadingHolder:
 
 @pytest.fixture
 def clock(monkeypatch):
-    """time as the chat sees it: each sleep moves it on, nobody waits."""
+    """time as the chat sees it: each sleep moves it on, nobody waits. Only this test's thread
+    sees it: `time` is shared, and threads left by other tests (an engine still loading)
+    must neither move this clock nor run on it."""
     now = [1000.0]
-    monkeypatch.setattr(ui.time, "monotonic", lambda: now[0])
-    monkeypatch.setattr(ui.time, "sleep", lambda s: now.__setitem__(0, now[0] + s))
+    test_thread = threading.get_ident()
+    real_monotonic, real_sleep = time.monotonic, time.sleep
+
+    def monotonic() -> float:
+        return now[0] if threading.get_ident() == test_thread else real_monotonic()
+
+    def sleep(seconds: float) -> None:
+        if threading.get_ident() != test_thread:
+            return real_sleep(seconds)
+        now[0] += seconds
+
+    monkeypatch.setattr(ui.time, "monotonic", monotonic)
+    monkeypatch.setattr(ui.time, "sleep", sleep)
     return now
 
 
