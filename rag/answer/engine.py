@@ -55,7 +55,9 @@ class Engine:
         # Cards and theme tags, as the ingest that built this generation made them.
         themes = load_taxonomy(settings.corpus_dir)
         self.insights: Collection = load_collection(search.generation.path, themes)
-        self.collection_answers = CollectionAnswers(self.insights, search.documents, search.passages)
+        self.collection_answers = CollectionAnswers(
+            self.insights, search.documents, search.passages, self.glossary
+        )
         self.speller = self._speller()
         self._spelling = settings.retrieve.correct_spelling
         self.sentences = SentenceIndex(search.embedder)
