@@ -6,11 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rag.asks import Intent, clauses, expected_detail, intent_of, refusal_of
 from rag.glossary import Glossary
 from rag.text import QUESTION_STOPWORDS as STOPWORDS
 from rag.text import words
-
-Intent = str  # "what_went_wrong" | "recommendation" | "learning" | "timeline" | "factual"
 
 
 @dataclass(frozen=True)
@@ -115,109 +114,6 @@ _CROSS = re.compile(
     r"\b(these|the|all|both|other) reviews\b|\bcompare\b|\bin (each|all|both)\b|\bcommon\b",
     re.IGNORECASE,
 )
-_INTENTS: list[tuple[Intent, re.Pattern[str]]] = [
-    ("recommendation", re.compile(r"recommend|should (the board|agencies)|action plan|response", re.I)),
-    (
-        "what_went_wrong",
-        re.compile(
-            r"went wrong|wrong|fail|failure|missed|mistake|problem|poor|"
-            r"not effective|ineffective|concern|issue|gap|weakness",
-            re.I,
-        ),
-    ),
-    ("learning", re.compile(r"learn|lesson|learning|takeaway|practice point|improve", re.I)),
-    ("timeline", re.compile(r"\bwhen\b|timeline|chronolog|sequence|what happened|date|order of", re.I)),
-]
-# What kind of detail a question asks for; the answer must contain one (rag.answer.extractive
-# .scoring.DETAILS) or the reviews are said not to give it. First match wins.
-_EXPECTS: list[tuple[str, re.Pattern[str]]] = [
-    ("date", re.compile(r"date of birth|\bborn on\b|\bwhen was .* born\b", re.I)),
-    ("when", re.compile(r"\b(?:what|which|exact) date\b|\bdate of (?:the|his|her)\b|\bon what day\b", re.I)),
-    (
-        "sentence",
-        re.compile(
-            r"\bjailed\b|\bsentenced? (to|for)\b|\bhow long .*(prison|jail|sentence|custody)|\bprison\b|"
-            r"\blength of .*sentence|\bsentence length|\blongest .*sentence",
-            re.I,
-        ),
-    ),
-    (
-        "duration",
-        re.compile(
-            r"\btimescales?\b|\bworking days\b|\bwithin how (?:many|long)\b|\bhow many (?:days|weeks)\b", re.I
-        ),
-    ),
-    ("age", re.compile(r"\bhow old\b|\bage\b|\baged\b", re.I)),
-    (
-        "rate",
-        re.compile(
-            r"\b(?:how many|how much|what (?:number|percentage|proportion)|figures?|rates?)\b.*"
-            r"\b(?:each|per|every|a) year\b|\bstatistics\b|\bnational(?:ly)? (?:figures|rates?)\b|"
-            r"\b(?:how many|how much)\b.*\b(?:in|across) (?:the uk|england|wales|britain|the country)\b",
-            re.I,
-        ),
-    ),
-    ("number", re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|proportion)\b", re.I)),
-    (
-        "regulator",
-        re.compile(
-            r"\b(?:gmc|nmc|hcpc|gdc|social work england|general medical council|regulator|"
-            r"fitness to practi[cs]e|struck off|professional body)\b",
-            re.I,
-        ),
-    ),
-    (
-        "outcome",
-        re.compile(
-            r"\b(convicted|charged|prosecuted|sacked|dismissed|struck off)\b|"
-            r"\bwhere does .* live now\b|\b(?:iopc|misconduct)\b",
-            re.I,
-        ),
-    ),
-    ("cause", re.compile(r"\bcause of death\b|\bwhat did .* die (?:of|from)\b", re.I)),
-    ("substance", re.compile(r"\b(?:which|what) (?:drugs?|substances?)\b|\bwhat was .* using\b", re.I)),
-    ("faith", re.compile(r"\b(?:what|which) (?:religion|faith)\b", re.I)),
-    ("condition", re.compile(r"medical condition|diagnos(is|ed) with|born with", re.I)),
-    (
-        "name",
-        re.compile(
-            r"\bname of\b|\bnamed?\b.*\b(worker|doctor|gp|nurse|officer)\b|\bwhat was .* called\b|"
-            r"\bwho (?:was|were) the\b.*\b(?:chair|author|reviewer|manager|officer|worker|doctor|gp|"
-            r"nurse|judge|consultant|paediatrician|head ?teacher)s?\b",
-            re.I,
-        ),
-    ),
-]
-_REFUSALS: list[tuple[str, re.Pattern[str]]] = [
-    (
-        "instructions",
-        re.compile(
-            r"ignore (all |any |the |your |previous |prior |above )*(instructions|rules)|"
-            r"system (prompt|override)|"
-            r"new policy|forget (you|that you|your)|you are now|disregard|overrides? the rest|"
-            r"no longer need citations|outside knowledge",
-            re.I,
-        ),
-    ),
-    (
-        "identify",
-        re.compile(
-            r"real names?|real identit|actual names?|\bsurname\b|\bidentify (the|them|him|her)\b|"
-            r"which family|home address|where (do|does) (they|the family|she|he) live|naming and shaming|"
-            r"\bwho (is|are) (case|child|baby) [a-z]\b",
-            re.I,
-        ),
-    ),
-    (
-        "opinion",
-        re.compile(
-            r"should be (sacked|fired|dismissed|prosecuted|punished|struck off|jailed)|who (is|was) to blame|"
-            r"your (own )?(opinion|view)|\bjust guess\b|\bguess\b.*\bwhich\b|tabloid|who killed|"
-            r"which of .* killed",
-            re.I,
-        ),
-    ),
-]
 _FOLLOW_UP = re.compile(
     r"^(and|also|what about|how about|so|then|but)\b|\b(that|this|it|they|them|those|these|he|she|"
     r"his|her|the same)\b|\bthe (board|review|practice|one|case|hospital|hospitals)\b",
@@ -237,9 +133,9 @@ def analyse(
     expanded = " ".join([question, *(glossary.expansions(question) if glossary else [])])
     query = Query(question=question, text=expanded, history=list(history or []))
     query.shorthand = glossary.used(question) if glossary else []
-    query.refusal = _first_match(_REFUSALS, question)
-    query.intent = _first_match(_INTENTS, expanded) or "factual"
-    query.expects = _first_match(_EXPECTS, expanded)
+    query.refusal = refusal_of(question)
+    query.intent = intent_of(expanded)
+    query.expects = expected_detail(expanded)
     query.cross_case = bool(_CROSS.search(question))
     groups, unknown = find_mentions(question, directory)
     mentioned = list(dict.fromkeys(rid for group in groups for rid in group))
@@ -352,24 +248,13 @@ def _carry_context(query: Query, history: list[dict[str, str]], directory: CaseD
         query.text = f"{query.text} {' '.join(carried)}"
         query.topic_words = query.topic_words + carried
     if query.intent == "factual":
-        query.intent = _first_match(_INTENTS, earlier[-1]) or "factual"
-
-
-# Where a question asks a second thing: "... and what/how/why ...", or after a semicolon.
-_NEXT_CLAUSE = re.compile(r"[,;]?\s+and\s+(?=(?:what|how|why|when|who|which|where)\b)|;\s*", re.I)
+        query.intent = intent_of(earlier[-1])
 
 
 def _parts(question: str, directory: CaseDirectory) -> list[QueryPart]:
     """The things a question asks when it asks different kinds of thing in turn."""
-    clauses = [c for c in _NEXT_CLAUSE.split(question) if c.strip()]
-    if len(clauses) < 2:
+    asked = clauses(question)
+    if len(asked) < 2:
         return []
-    parts = [
-        QueryPart(_first_match(_INTENTS, clause) or "factual", tuple(content_words(clause, directory)))  # type: ignore[arg-type]
-        for clause in clauses
-    ]
+    parts = [QueryPart(intent_of(clause), tuple(content_words(clause, directory))) for clause in asked]
     return parts if len({p.intent for p in parts}) > 1 else []
-
-
-def _first_match(rules: list[tuple[str, re.Pattern[str]]], text: str) -> str | None:
-    return next((name for name, pattern in rules if pattern.search(text)), None)
