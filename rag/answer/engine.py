@@ -36,6 +36,7 @@ from rag.retrieve import SearchIndex
 from rag.retrieve.sentences import SentenceIndex
 from rag.settings import Settings
 from rag.spell import Correction, Speller
+from rag.store.sentence_vectors import by_text
 from rag.types import Answer, Hit
 
 History = list[dict[str, str]]
@@ -60,7 +61,8 @@ class Engine:
         )
         self.speller = self._speller()
         self._spelling = settings.retrieve.correct_spelling
-        self.sentences = SentenceIndex(search.embedder)
+        # the sentences ingest embedded for the review cards need not be embedded again here
+        self.sentences = SentenceIndex(search.embedder, by_text(search.generation.sentence_vectors()))
         reranker = get_reranker(settings.rerank, self.sentences)
         self.evidence = EvidenceFinder(search, settings.retrieve, reranker)
         self.extractive = ExtractiveAnswerer(
