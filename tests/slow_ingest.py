@@ -47,8 +47,8 @@ def _linger_before_rename(names: set[str]) -> None:
     original = files._atomic_open  # AttributeError if it moved
 
     @contextmanager
-    def wrapper(path):
-        with original(path) as handle:
+    def wrapper(path, *args, **kwargs):
+        with original(path, *args, **kwargs) as handle:
             yield handle
             if path.name in names:
                 handle.flush()

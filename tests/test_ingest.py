@@ -190,3 +190,29 @@ def test_cli_table_says_nothing_changed(settings, corpus_copy, fake_embedder, mo
     cli.main(["ingest"])
     out = capsys.readouterr().out
     assert "nothing changed" in out and "skipped_unchanged" in out
+
+
+def test_the_sentences_embedded_at_ingest_are_kept_and_the_engine_embeds_only_the_rest(
+    settings, corpus_copy, fake_embedder
+):
+    from rag.answer.engine import Engine
+    from rag.store.sentence_vectors import text_key
+
+    ingest(settings, embedder=fake_embedder)
+    kept = store.open_current(settings).sentence_vectors()
+    assert set(kept) == {p.doc_id for p in store.open_current(settings).passages()}
+    by_key = {k: v for keys, vectors in kept.values() for k, v in zip(keys, vectors, strict=True)}
+    sample = next(iter(by_key))
+    assert len(by_key[sample]) == fake_embedder.dim
+    # a changed file: its vectors are made again, the others are carried over
+    (corpus_copy / S_FILE).write_text((corpus_copy / S_FILE).read_text() + "\n\nA new closing line.\n")
+    ingest(settings, embedder=fake_embedder)
+    again = store.open_current(settings).sentence_vectors()
+    assert set(again) == set(kept) and any(k == text_key("A new closing line.") for k in again[S_FILE][0])
+    # the engine's warm-up embeds only the passage units ingest did not embed
+    before = fake_embedder.texts_embedded
+    engine = Engine.load(settings, embedder=fake_embedder)
+    engine.warmed.wait(60)
+    units = sum(len(engine.sentences.units(p)) for p in engine.search.passages.values())
+    fresh = fake_embedder.texts_embedded - before
+    assert 0 < fresh < units / 4, (fresh, units)

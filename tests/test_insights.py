@@ -4,6 +4,7 @@ embedder), and the cards, tags and collection answers of the real corpus (real m
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from rag.insights.themes import keyword_pattern
 from rag.types import Document, Passage
 
 EVAL = Path(__file__).resolve().parent.parent / "eval"
+CORPUS = EVAL.parent / "corpus"
 
 
 # --- the taxonomy ------------------------------------------------------------------------
@@ -279,3 +281,16 @@ def test_collection_questions_are_answered_from_the_cards_with_citations(real_en
     assert len(recs.citations) == len(card.recommendations) >= 4
     narrowed = real_engine.answer("What did the Child J review recommend about housing?")
     assert narrowed.generator != "cards"  # one topic of the review: the passages answer it
+
+
+def test_which_reviews_mention_any_phrase_lists_every_review_using_it_or_a_glossary_form(real_engine):
+    # the reviews whose own text speaks of CSE, read from the source files, not the index
+    sources = [*CORPUS.glob("*.md"), *CORPUS.glob("*.txt"), *(CORPUS / "_sources").glob("*.txt")]
+    using = {p.stem for p in sources if re.search(r"\bCSE\b|sexual(?:ly)? exploit", p.read_text("utf-8"))}
+    answer = real_engine.answer("which SCRs involve child sexual exploitation (CSE)?")
+    assert answer.generator == "cards" and not answer.abstained
+    cited = {Path(c.doc_id).stem for c in answer.citations}
+    assert cited == using, answer.answer
+    assert f"{len(cited)} of the {len(real_engine.insights.cards)} reviews" in answer.answer
+    none = real_engine.answer("Which reviews mention a trampoline?")
+    assert none.abstained and "None of the" in none.answer and not none.citations

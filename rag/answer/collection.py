@@ -16,6 +16,7 @@ import re
 from rag import prompts
 from rag.answer.base import notice
 from rag.answer.render import render
+from rag.glossary import Glossary
 from rag.insights import Collection, Quote, ReviewCard
 from rag.insights.sentences import document_sentences, quote_of
 from rag.insights.themes import FINDING_SECTIONS, keyword_pattern
@@ -38,6 +39,14 @@ _WHICH_MENTION = re.compile(
 _LITERAL = re.compile(
     r"\b(?:mention(?:s|ed)?|refer(?:s|red)? to|use the (?:term|word|words|phrase)|say)\b", re.I
 )
+# "Which reviews mention / involve X", X being any short phrase (not only a theme's words).
+_MENTIONED = re.compile(
+    r"\b(?:mention(?:s|ed)?|refer(?:s|red)? to|use(?:s|d)? the (?:term|word|words|phrase)|"
+    r"involve[sd]?|feature[sd]?)\s+(?:the |any |an? )?(.+?)\s*[?.!]*$",
+    re.IGNORECASE,
+)
+_LITERAL_VERB = re.compile(r"^(?:mention|refer|use)", re.I)
+MOST_PHRASE_WORDS = 4  # longer: a question about a topic, which the passages answer better
 _SUMMARISE = re.compile(r"\b(?:summari[sz]e|summary of|overview of|tell me about|key points of)\b", re.I)
 _RECOMMEND = re.compile(r"\b(?:recommend(?:ed|s|ations?)?|recs)\b", re.IGNORECASE)
 _RECOMMEND_WHAT = re.compile(r"^\s*(?:what|list|which)\b[^?]{0,80}\b(?:recommend|recs)", re.IGNORECASE)
@@ -45,8 +54,15 @@ MOST_FINDINGS_IN_SUMMARY = 3
 
 
 class CollectionAnswers:
-    def __init__(self, insights: Collection, documents: dict[str, Document], passages: dict[str, Passage]):
+    def __init__(
+        self,
+        insights: Collection,
+        documents: dict[str, Document],
+        passages: dict[str, Passage],
+        glossary: Glossary | None = None,
+    ):
         self.insights = insights
+        self.glossary = glossary
         self.documents = documents
         self.passages = passages
         self._sentence_cache: dict[str, list] = {}
@@ -65,6 +81,10 @@ class CollectionAnswers:
                 if _LITERAL.search(question):
                     return self._reviews_mentioning(query, theme, wording)
                 return self._reviews_with(query, theme)
+            phrase = _MENTIONED.search(question)
+            if phrase and 0 < len(phrase.group(1).split()) <= MOST_PHRASE_WORDS:
+                literal = bool(_LITERAL_VERB.match(phrase.group()))
+                return self._reviews_using(query, phrase.group(1), literal)
         card = self._one_card(query)
         if card is None:
             return None
@@ -171,11 +191,37 @@ class CollectionAnswers:
             build.say(prompts.MENTION_TAGGED_TOO.format(theme=theme.name, names="; ".join(others)))
         return build.answer(query, f"collection: reviews using the words of {theme.id}", grouped=True)
 
-    def _first_mention(self, card: ReviewCard, wanted: set[str]) -> Quote | None:
+    def _reviews_using(self, query: Query, phrase: str, literal: bool) -> Answer | None:
+        """Every review that uses the phrase (or a glossary form of it: "CSE", "child sexual
+        exploitation"), its first such sentence cited, findings first. None found: said, when
+        the question asked about the words; otherwise the passages may still answer."""
+        # "child sexual exploitation (CSE)", "over-optimism / rule of optimism": either form
+        forms = [f.strip() for f in re.split(r"[()/]|\bor\b", phrase) if f.strip()]
+        if self.glossary is not None:
+            forms += [other for form in forms for other in self.glossary.expansions(form)]
+        wanted = [stems for form in forms if (stems := match_stems(form))]
+        if not wanted:
+            return None
+        found = [(card, q) for card in self.insights.cards if (q := self._first_mention(card, *wanted))]
+        build = _Builder(self.documents, self.passages)
+        total = len(self.insights.cards)
+        if not found:
+            if not literal:
+                return None
+            build.say(prompts.MENTION_NONE.format(term=phrase, total=total))
+            return build.answer(query, "collection: no review uses the words", abstained=True)
+        build.say(prompts.MENTION_COUNT.format(count=len(found), total=total, term=phrase))
+        for card, quote in found:
+            build.claim(card, _readable(quote.text), [quote], bullet=True)
+        return build.answer(query, "collection: reviews using the words", grouped=True)
+
+    def _first_mention(self, card: ReviewCard, *wanted: set[str]) -> Quote | None:
+        """The card's first sentence holding every stem of one of `wanted`, a finding first."""
         best = None
         for doc_id in card.documents:
             for sentence in self._sentences(doc_id):
-                if wanted <= match_stems(sentence.text):
+                stems = match_stems(sentence.text)
+                if any(words <= stems for words in wanted):
                     if sentence.section_type in FINDING_SECTIONS:
                         return quote_of(sentence, self.documents[doc_id])
                     best = best or quote_of(sentence, self.documents[doc_id])

@@ -37,6 +37,7 @@ from rag.retrieve import SearchIndex
 from rag.retrieve.sentences import SentenceIndex
 from rag.settings import Settings
 from rag.spell import Correction, Speller
+from rag.store.sentence_vectors import by_text
 from rag.types import Answer, Hit
 
 History = list[dict[str, str]]
@@ -58,10 +59,13 @@ class Engine:
         # Cards and theme tags, as the ingest that built this generation made them.
         themes = load_taxonomy(settings.corpus_dir)
         self.insights: Collection = load_collection(search.generation.path, themes)
-        self.collection_answers = CollectionAnswers(self.insights, search.documents, search.passages)
+        self.collection_answers = CollectionAnswers(
+            self.insights, search.documents, search.passages, self.glossary
+        )
         self.speller = self._speller()
         self._spelling = settings.retrieve.correct_spelling
-        self.sentences = SentenceIndex(search.embedder)
+        # the sentences ingest embedded for the review cards need not be embedded again here
+        self.sentences = SentenceIndex(search.embedder, by_text(search.generation.sentence_vectors()))
         reranker = get_reranker(settings.rerank, self.sentences)
         self.evidence = EvidenceFinder(search, settings.retrieve, reranker)
         self.extractive = ExtractiveAnswerer(

@@ -322,6 +322,7 @@ def _add_insights(
     todo = builder.needing_insights(build.key)
     for i, doc_id in enumerate(todo):
         builder.set_insights(doc_id, build.row(*builder.insights_input(doc_id)))
+        builder.set_sentence_vectors(doc_id, *build.vectors.pop(doc_id))
         if progress:
             progress("insights", i + 1, len(todo))
     builder.set_insights_meta(build.meta())

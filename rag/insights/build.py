@@ -21,6 +21,7 @@ from rag.insights.sentences import document_sentences, embed_sentences
 from rag.insights.taxonomy import load_taxonomy, taxonomy_key
 from rag.insights.themes import PACKAGED_MODEL, ThemeMatcher, ThemeModel, tag_document
 from rag.settings import Settings
+from rag.store.sentence_vectors import text_key
 from rag.types import Document, Passage
 
 _CODE = Path(__file__).resolve().parent  # the card and tag readers: a change to them rebuilds every card
@@ -49,6 +50,8 @@ class InsightsBuild:
     seconds: float = 0.0
     built: list[str] = field(default_factory=list)
     embedded: int = 0  # texts embedded: sentences, and the taxonomy's phrasings once
+    # doc_id -> (text keys, vectors) of the sentences embedded, kept with the generation
+    vectors: dict[str, tuple[list[str], np.ndarray]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.key = insights_key(self.settings)
@@ -66,7 +69,9 @@ class InsightsBuild:
         doc = Document.from_dict(document)
         sentences = document_sentences(doc, passages)
         self.embedded += len(sentences)
-        matches = self._matcher.match(sentences, embed_sentences(self.embedder, sentences))
+        vectors = embed_sentences(self.embedder, sentences)
+        self.vectors[doc.doc_id] = ([text_key(s.text) for s in sentences], vectors)
+        matches = self._matcher.match(sentences, vectors)
         tags = tag_document(doc, matches, self._model)
         card = build_card(doc, sentences, tags, theme_strength(matches, self._model), self._findings)
         self.seconds += time.perf_counter() - started

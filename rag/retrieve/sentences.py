@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.embed import Embedder
+from rag.store.sentence_vectors import text_key
 from rag.text import group_units, readable
 from rag.types import Passage
 
@@ -36,10 +37,22 @@ class Unit:
 class SentenceIndex:
     """Per-passage units and vectors, embedded lazily and kept."""
 
-    def __init__(self, embedder: Embedder):
+    def __init__(self, embedder: Embedder, known: dict[str, np.ndarray] | None = None):
+        """`known`: vectors already made for these texts, by `text_key` (ingest keeps the
+        sentences it embedded), so only the rest are embedded here."""
         self._embedder = embedder
+        self._known = known or {}
         self._units: dict[str, list[Unit]] = {}
         self._lock = threading.Lock()
+
+    def _vectors(self, texts: list[str]) -> np.ndarray | list[np.ndarray]:
+        found = [self._known.get(text_key(t)) for t in texts]
+        missing = [i for i, v in enumerate(found) if v is None]
+        if missing:
+            made = self._embedder.embed_passages([texts[i] for i in missing])
+            for i, vector in zip(missing, made, strict=True):
+                found[i] = vector
+        return found  # type: ignore[return-value]
 
     def units(self, passage: Passage) -> list[Unit]:
         cached = self._units.get(passage.id)
@@ -55,7 +68,7 @@ class SentenceIndex:
             return
         spans = {p.id: group_units(p.text) for p in todo}
         texts = [readable(p.text[a:b]) for p in todo for a, b, _ in spans[p.id]]
-        vectors = self._embedder.embed_passages(texts) if texts else np.zeros((0, 1))
+        vectors = self._vectors(texts)
         i = 0
         with self._lock:
             for p in todo:

@@ -16,7 +16,7 @@ from rag.spell import VOCABULARY_FILE, collection_vocabulary
 
 # Modules, not their functions: tests/slow_ingest.py patches bm25.persist, files.fsync_tree
 # and generation.sweep_old here to stop an ingest at each step.
-from rag.store import bm25, chroma, files, generation, integrity, lease
+from rag.store import bm25, chroma, files, generation, integrity, lease, sentence_vectors
 from rag.store.generation import INSIGHTS_FILE, Generation, Manifest
 from rag.store.nodes import to_node
 from rag.store.recipe import recipe_dir, write_recipe
@@ -40,6 +40,7 @@ class Builder:
         self._pending: list = []  # nodes not yet written to Chroma, fewer than ADD_BATCH
         self._insights: dict[str, dict[str, Any]] = {}  # doc_id -> its card and theme tags
         self._insights_meta: dict[str, Any] = {}
+        self._sentence_vectors: sentence_vectors.ByDocument = {}  # what the insights embedded
         try:
             self._start(base if base is not None and not rebuild else None)
         except BaseException:  # a full disk while copying, say: leave nothing half-built
@@ -68,6 +69,7 @@ class Builder:
             self._passages.setdefault(passage.doc_id, []).append(passage)
         self._documents = base.documents()
         self._insights = base.insights_rows()
+        self._sentence_vectors = base.sentence_vectors()
 
     def remove_document(self, doc_id: str) -> None:
         if self._passages.pop(doc_id, None) is not None:
@@ -75,6 +77,7 @@ class Builder:
             self._collection.delete(where={"document_id": doc_id})
         self._documents.pop(doc_id, None)
         self._insights.pop(doc_id, None)
+        self._sentence_vectors.pop(doc_id, None)
 
     def add_document(self, document: dict[str, Any], passages: list[Passage], vectors: np.ndarray) -> None:
         self.remove_document(document["doc_id"])
@@ -93,6 +96,9 @@ class Builder:
 
     def set_insights(self, doc_id: str, row: dict[str, Any]) -> None:
         self._insights[doc_id] = row
+
+    def set_sentence_vectors(self, doc_id: str, keys: list[str], vectors: np.ndarray) -> None:
+        self._sentence_vectors[doc_id] = (keys, vectors)
 
     def set_insights_meta(self, meta: dict[str, Any]) -> None:
         self._insights_meta = meta
@@ -117,6 +123,9 @@ class Builder:
         insights = [self._insights[d] for d in sorted(self._insights) if d in self._documents]
         if insights:
             files.write_jsonl(self.path / INSIGHTS_FILE, [self._insights_meta, *insights])
+        kept = {d: v for d, v in self._sentence_vectors.items() if d in self._documents}
+        if kept:
+            sentence_vectors.write(self.path / sentence_vectors.FILE, kept)
         if all_passages:
             bm25.persist(all_passages, self.path / "bm25")
         vocabulary = collection_vocabulary(f"{p.section}\n{p.text}" for p in all_passages)

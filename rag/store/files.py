@@ -34,11 +34,17 @@ def read_jsonl(path: Path) -> Iterator[Any]:
                 yield json.loads(line)
 
 
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Replace `path` with `data`, as `atomic_write_text` does."""
+    with _atomic_open(path, binary=True) as handle:
+        handle.write(data)
+
+
 @contextmanager
-def _atomic_open(path: Path) -> Iterator[IO[str]]:
+def _atomic_open(path: Path, binary: bool = False) -> Iterator[IO[Any]]:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with tmp.open("w", encoding="utf-8") as handle:
+        with tmp.open("wb") if binary else tmp.open("w", encoding="utf-8") as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())

@@ -19,7 +19,7 @@ from typing import Any
 
 from rag.settings import Settings
 from rag.spell import VOCABULARY_FILE
-from rag.store import chroma, integrity
+from rag.store import chroma, integrity, sentence_vectors
 from rag.store.errors import IndexBroken, IndexMissing
 from rag.store.files import atomic_write_text, read_jsonl
 from rag.store.lease import Lease, unheld
@@ -95,6 +95,10 @@ class Generation:
         """doc_id -> its insights row (card and theme tags, rag.insights), as ingest wrote it."""
         rows = read_jsonl(self.path / INSIGHTS_FILE)
         return {row["doc_id"]: row for row in rows if "doc_id" in row}
+
+    def sentence_vectors(self) -> sentence_vectors.ByDocument:
+        """doc_id -> (text keys, vectors) of the sentences ingest embedded for the insights."""
+        return sentence_vectors.read(self.path / sentence_vectors.FILE)
 
     def insights_keys(self) -> dict[str, str]:
         """doc_id -> what its insights were made with (rag.insights.build.insights_key)."""

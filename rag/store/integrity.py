@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 # Files of a generation written once and never touched again, relative to its folder.
-_PLAIN_FILES = ("passages.jsonl", "documents.jsonl", "insights.jsonl")
+_PLAIN_FILES = (
+    "passages.jsonl", "documents.jsonl", "insights.jsonl", "sentence_vectors.npz"
+)
 _BM25_FOLDER = "bm25"
 CHROMA_FILE = "chroma.sqlite3"
 REBUILD = "run `rag ingest --rebuild` to build it again from the corpus"
