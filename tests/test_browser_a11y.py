@@ -10,6 +10,8 @@ import pytest
 
 from tests.browser_support import (
     CHROMIUM,
+    DESKTOP,
+    PHONE,
     WAIT_MS,
     ask,
     axe_scan,
@@ -150,10 +152,11 @@ def focused_in(page) -> str:
 # --- axe-core -----------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_axe_finds_nothing_serious(browser, site, scheme):
+def test_axe_finds_nothing_serious(browser, site, scheme, viewport):
     found: dict[str, list[dict]] = {}
-    with themed_page(browser, site + "/", scheme, bypass_csp=True) as page:
+    with themed_page(browser, site + "/", scheme, viewport=viewport, bypass_csp=True) as page:
         ask(page)
         found["chat after an answer"] = axe_scan(page)
         show_reviews(page)
@@ -164,7 +167,7 @@ def test_axe_finds_nothing_serious(browser, site, scheme):
         ask(page)
         found["/embed/ after an answer"] = axe_scan(page)
     for where, violations in found.items():
-        print(f"\n{scheme}, {where}: {by_impact(violations) or 'no violations'}")
+        print(f"\n{scheme}, {viewport['width']} px, {where}: {by_impact(violations) or 'no violations'}")
         for violation in violations:
             print(f"  [{violation['impact']}] {violation['id']}: {violation['help']}")
             for node in violation["nodes"][:5]:

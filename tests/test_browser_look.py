@@ -20,6 +20,8 @@ from tests.browser_support import (
     APP_TEXT,
     ARTIFACTS,
     CHROMIUM,
+    DESKTOP,
+    PHONE,
     WAIT_MS,
     ask,
     contrast,
@@ -48,28 +50,30 @@ def shot(page, name: str, full_page: bool = True) -> None:
     page.screenshot(path=str(ARTIFACTS / name), full_page=full_page)
 
 
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_every_text_keeps_its_contrast(browser, site, scheme):
-    with themed_page(browser, site[0] + "/", scheme) as page:
+def test_every_text_keeps_its_contrast(browser, site, scheme, viewport):
+    with themed_page(browser, site[0] + "/", scheme, viewport=viewport) as page:
         page.locator("#scr-feedback").get_by_text("Rate the latest answer").click(timeout=WAIT_MS)
         ask(page, "What was the weather like in Case S?")  # an abstention, with its label
         ask(page, CASE_S_QUESTION)
         assert page.evaluate("() => document.body.classList.contains('dark')") == (scheme == "dark")
         chat = contrast(page)
-        shot(page, f"look-chat-{scheme}.png")
+        size = "" if viewport is DESKTOP else "-phone"
+        shot(page, f"look-chat-{scheme}{size}.png")
         show_reviews(page)
         reviews = contrast(page)
-        shot(page, f"look-reviews-{scheme}.png", full_page=False)
+        shot(page, f"look-reviews-{scheme}{size}.png", full_page=False)
         link = _first_reading_link(page)
         page.goto(link)
         reading = contrast(page, "body *")
         assert _is_dark(page.evaluate("() => getComputedStyle(document.body).backgroundColor")) == (scheme == "dark")
-        shot(page, f"look-reading-{scheme}.png", full_page=False)
-    print(f"\n{scheme}: lowest contrast chat {chat['min']} ({chat['checked']} texts), "
+        shot(page, f"look-reading-{scheme}{size}.png", full_page=False)
+    print(f"\n{scheme}{size}: lowest contrast chat {chat['min']} ({chat['checked']} texts), "
           f"reviews {reviews['min']}, reading page {reading['min']}")  # fmt: skip
     assert chat["checked"] > 25 and reviews["checked"] > 40 and reading["checked"] >= 4
     low = chat["low"] + reviews["low"] + reading["low"]
-    (ARTIFACTS / f"look-contrast-{scheme}.json").write_text(json.dumps(low, indent=1), encoding="utf-8")
+    (ARTIFACTS / f"look-contrast-{scheme}{size}.json").write_text(json.dumps(low, indent=1), encoding="utf-8")
     assert low == [], low
 
 
