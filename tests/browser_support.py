@@ -9,9 +9,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from tests.web_support import CASE_S_QUESTION
 
 CHROMIUM = Path("/usr/bin/chromium")
+# Every browser test: it serves on loopback, takes a while, and needs Debian's chromium.
+BROWSER_TESTS = [
+    pytest.mark.loopback,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium not installed: bash scripts/setup-browser.sh"),
+]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 AXE = Path(__file__).parent / "data" / "axe" / "axe.min.js"
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",

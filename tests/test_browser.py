@@ -12,6 +12,7 @@ import pytest
 
 from tests.browser_support import (  # noqa: F401  (other browser tests import these from here)
     BROWSER_ARGS,
+    BROWSER_TESTS,
     CHROMIUM,
     WAIT_MS,
     artifact,
@@ -28,11 +29,7 @@ from tests.web_support import (
     serving_settings,
 )
 
-pytestmark = [
-    pytest.mark.loopback,
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium not installed: bash scripts/setup-browser.sh"),
-]
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture(scope="module")

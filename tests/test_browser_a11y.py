@@ -9,7 +9,7 @@ import re
 import pytest
 
 from tests.browser_support import (
-    CHROMIUM,
+    BROWSER_TESTS,
     DESKTOP,
     PHONE,
     WAIT_MS,
@@ -22,11 +22,7 @@ from tests.browser_support import (
 )
 from tests.web_support import CASE_S_QUESTION, served_app, serving_settings
 
-pytestmark = [
-    pytest.mark.loopback,
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium not installed: bash scripts/setup-browser.sh"),
-]
+pytestmark = BROWSER_TESTS
 QUESTION_NAME = "Question about the reviews"
 
 

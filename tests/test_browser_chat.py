@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser_support import (
-    CHROMIUM,
+    BROWSER_TESTS,
     DESKTOP,
     PHONE,
     SHOWN_CARDS,
@@ -42,11 +42,7 @@ QUESTIONS = [
 BEXLEY = QUESTIONS[2]
 FIGURES: dict[str, object] = {}
 
-pytestmark = [
-    pytest.mark.loopback,
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium not installed: bash scripts/setup-browser.sh"),
-]
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ import pytest
 from tests.browser_support import (
     APP_TEXT,
     ARTIFACTS,
-    CHROMIUM,
+    BROWSER_TESTS,
     DESKTOP,
     PHONE,
     WAIT_MS,
@@ -30,11 +30,7 @@ from tests.browser_support import (
 )
 from tests.web_support import CASE_S_QUESTION, NGINX, nginx_in_front, served_app, serving_settings
 
-pytestmark = [
-    pytest.mark.loopback,
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium not installed: bash scripts/setup-browser.sh"),
-]
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture(scope="module")

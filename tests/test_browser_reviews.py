@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from rag.insights import Collection, Quote
-from tests.browser_support import CHROMIUM, DESKTOP, PHONE, WAIT_MS
+from tests.browser_support import BROWSER_TESTS, DESKTOP, PHONE, WAIT_MS
 from tests.test_web_reviews import fake_collection
 from tests.web_support import HOSTILE_FILE, served_app, serving_settings
 
@@ -26,11 +26,7 @@ DOCUMENTS = {
     "warwickshire-child-j.md": "warwickshire-child-j-review-report.md",
 }
 
-pytestmark = [
-    pytest.mark.loopback,
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium not installed: bash scripts/setup-browser.sh"),
-]
+pytestmark = BROWSER_TESTS
 
 
 def real_collection(documents) -> Collection:

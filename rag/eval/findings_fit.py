@@ -19,7 +19,7 @@ import numpy as np
 
 from rag.eval.insights import REVIEW_SPLITS, load_card_labels, review_split
 from rag.eval.score import overlaps
-from rag.eval.themes_fit import fit_logistic
+from rag.eval.themes_fit import fit_logistic, indexed_documents
 from rag.insights.build import theme_strength
 from rag.insights.findings import (
     FINDING_FEATURES,
@@ -56,16 +56,10 @@ class LabelledReview:
 
 
 def labelled_reviews(settings: Settings, labels_path: Path) -> list[LabelledReview]:
-    from rag import store
     from rag.embed import get_embedder
-    from rag.types import Document, Passage
 
     labels = load_card_labels(labels_path)
-    generation = store.open_current(settings)
-    documents = {k: Document.from_dict(v) for k, v in generation.documents().items()}
-    by_doc: dict[str, list[Passage]] = {}
-    for passage in generation.passages():
-        by_doc.setdefault(passage.doc_id, []).append(passage)
+    documents, by_doc = indexed_documents(settings)
     embedder = get_embedder(settings.embed)
     matcher = ThemeMatcher(load_taxonomy(settings.corpus_dir), embedder)
     tagger = ThemeModel.load(settings.insights.theme_model or THEME_MODEL)  # as ingest tags them

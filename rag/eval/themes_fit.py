@@ -38,6 +38,7 @@ from rag.insights.themes import (
     sentence_likelihoods,
 )
 from rag.settings import Settings, load_settings
+from rag.types import Document, Passage
 
 REGULARISATION = 1.0  # sklearn's C: the default
 
@@ -69,17 +70,23 @@ class Labelled:
         return features[keep], np.ones(len(keep), dtype=int)
 
 
-def labelled_reviews(settings: Settings, labels_path: Path) -> list[Labelled]:
+def indexed_documents(settings: Settings) -> tuple[dict[str, Document], dict[str, list[Passage]]]:
+    """The live index's documents, and each one's passages: what the insights read."""
     from rag import store
-    from rag.embed import get_embedder
-    from rag.types import Document, Passage
 
-    labels = load_theme_labels(labels_path)
     generation = store.open_current(settings)
     documents = {k: Document.from_dict(v) for k, v in generation.documents().items()}
     by_doc: dict[str, list[Passage]] = {}
     for passage in generation.passages():
         by_doc.setdefault(passage.doc_id, []).append(passage)
+    return documents, by_doc
+
+
+def labelled_reviews(settings: Settings, labels_path: Path) -> list[Labelled]:
+    from rag.embed import get_embedder
+
+    labels = load_theme_labels(labels_path)
+    documents, by_doc = indexed_documents(settings)
     embedder = get_embedder(settings.embed)
     matcher = ThemeMatcher(load_taxonomy(settings.corpus_dir), embedder)
     out = []
