@@ -174,3 +174,46 @@ def test_a_compound_question_is_answered_from_each_kind_of_section_it_asks_about
     answer = engine.answer("what happened to Child Q and what was the learning?")
     sections = {c.section.split(" > ")[-1] for c in answer.citations}
     assert {"Summary of events", "Learning"} <= sections, [c.quote for c in answer.citations]
+
+
+def test_a_compound_question_asking_for_a_detail_is_answered(settings, fake_embedder):
+    # Each part is chosen on its own; the sentence holding the asked-for detail is then
+    # looked up among those choices by where it is, not by comparing its vectors.
+    settings.corpus_dir.mkdir()
+    (settings.corpus_dir / "child-r.md").write_text(
+        "# Vale Safeguarding Children Partnership: Serious Case Review, Child R\n\n"
+        "## Summary of events\n\n"
+        "The initial child protection conference for Child R was held on 4 May 2015. "
+        "Child R was made the subject of a child protection plan under the category of neglect.\n\n"
+        "## Analysis\n\n"
+        "The plan stayed in place for eleven months before Child R was admitted to hospital. "
+        "The core group met only twice in that time.\n",
+        encoding="utf-8",
+    )
+    ingest(settings, embedder=fake_embedder)
+    engine = Engine.load(settings, embedder=fake_embedder)
+    answer = engine.answer(
+        "when was the initial child protection conference for Child R held and how long did the plan stay in place"
+    )
+    assert not answer.abstained, answer.reason
+    assert any("4 May 2015" in c.quote for c in answer.citations), [c.quote for c in answer.citations]
+
+
+def test_the_same_sentence_scored_twice_is_one_sentence():
+    # A compound question scores a sentence once per part: the copies are distinct objects
+    # with equal vectors and features, and must compare by the sentence they quote.
+    import numpy as np
+
+    from rag.answer.citations import Chosen
+    from rag.retrieve.sentences import Unit
+    from rag.types import Hit, Passage
+
+    text = "The conference was held on 4 May 2015. The plan lasted a year."
+    passage = Passage("d#0001", "d", "T", "Child R", "", 2015, 1, None, "Summary", None, 0, len(text), text, 1)
+    unit = Unit(passage.id, 0, 38, text[:38], text[:38], np.ones(4, dtype=np.float32))
+    other = Unit(passage.id, 39, len(text), text[39:], text[39:], np.ones(4, dtype=np.float32))
+    hit = Hit(passage, 1.0)
+    first = Chosen(hit, unit, 0.5, np.zeros(3))
+    again = Chosen(hit, unit, 0.5, np.zeros(3))
+    assert first.key == again.key != Chosen(hit, other, 0.5, np.zeros(3)).key
+    assert first not in [again]  # identity, never an element-wise comparison of arrays

@@ -11,7 +11,7 @@ from rag.retrieve.sentences import Unit
 from rag.types import Citation, Document, Hit, page_at
 
 
-@dataclass
+@dataclass(eq=False)  # the same sentence scored twice (per part of a question) is two objects
 class Chosen:
     """A sentence chosen to quote, with the passage it is from and its score."""
 
@@ -19,6 +19,11 @@ class Chosen:
     unit: Unit
     score: float
     features: np.ndarray | None = None  # what the scorer read (rag.answer.extractive.features)
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """Which sentence this is, whatever it was scored for."""
+        return (self.hit.passage.id, self.unit.start)
 
 
 def cite(n: int, chosen: Chosen, document: Document | None) -> Citation:

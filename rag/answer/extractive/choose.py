@@ -168,9 +168,8 @@ class SentenceChooser:
         for part in query.parts:
             alone = replace(query, intent=part.intent, topic_words=list(part.topic_words), parts=[])
             for c in self._select(self._score_units(alone, topic_vector, hits), share):
-                key = (c.hit.passage.id, c.unit.start)
-                if key not in seen:
-                    seen.add(key)
+                if c.key not in seen:
+                    seen.add(c.key)
                     chosen.append(c)
         return chosen
 
@@ -219,7 +218,7 @@ class SentenceChooser:
         if not with_detail:
             return query.expects
         best = max(with_detail, key=lambda c: c.score)
-        if best not in chosen:
+        if best.key not in {c.key for c in chosen}:
             chosen.insert(0, best)
         return None
 
