@@ -313,6 +313,11 @@ def _insights_current(base: store.Generation, settings: Settings) -> bool:
     return all(keys.get(doc) == key for doc in docs)
 
 
+# Documents whose sentences are embedded in one call: enough for the model to sort them by
+# length, few enough that hundreds of reviews never sit in memory at once.
+INSIGHTS_BATCH = 40
+
+
 def _add_insights(
     builder: store.Builder, settings: Settings, embedder: Embedder, progress: Progress | None
 ) -> dict:
@@ -320,11 +325,16 @@ def _add_insights(
     another taxonomy or tagger)."""
     build = InsightsBuild(settings, embedder)
     todo = builder.needing_insights(build.key)
-    for i, doc_id in enumerate(todo):
-        builder.set_insights(doc_id, build.row(*builder.insights_input(doc_id)))
-        builder.set_sentence_vectors(doc_id, *build.vectors.pop(doc_id))
+    done = 0
+    for start in range(0, len(todo), INSIGHTS_BATCH):
+        batch = todo[start : start + INSIGHTS_BATCH]
+        rows = build.rows([builder.insights_input(doc_id) for doc_id in batch])
+        for doc_id, row in zip(batch, rows, strict=True):
+            builder.set_insights(doc_id, row)
+            builder.set_sentence_vectors(doc_id, *build.vectors.pop(doc_id))
+        done += len(batch)
         if progress:
-            progress("insights", i + 1, len(todo))
+            progress("insights", done, len(todo))
     builder.set_insights_meta(build.meta())
     return build.report()
 
