@@ -71,7 +71,8 @@ class InsightsBuild:
             self._matcher = ThemeMatcher(self._themes, self.embedder)
             self.embedded += sum(len(t.phrasings) for t in self._themes)
         docs = [Document.from_dict(document) for document, _ in inputs]
-        sentences = [document_sentences(doc, passages) for doc, (_, passages) in zip(docs, inputs, strict=True)]
+        pairs = zip(docs, inputs, strict=True)
+        sentences = [document_sentences(doc, passages) for doc, (_, passages) in pairs]
         flat = [s for each in sentences for s in each]
         self.embedded += len(flat)
         vectors = np.split(embed_sentences(self.embedder, flat), np.cumsum([len(e) for e in sentences])[:-1])
