@@ -82,11 +82,8 @@ class InsightsBuild:
             for doc, (_, passages), each, v in zip(docs, inputs, sentences, vectors, strict=True)
         ]
 
-    def row(self, document: dict[str, Any], passages: list[Passage]) -> dict[str, Any]:
-        """One document's insights row: its card (with its theme tags) and what made it."""
-        return self.rows([(document, passages)])[0]
-
-    def _row(self, doc: Document, passages: int, sentences: list, vectors: np.ndarray) -> dict[str, Any]:
+    def _row(self, doc: Document, passage_count: int, sentences: list, vectors: np.ndarray) -> dict[str, Any]:
+        """A document's insights row: its card (with its theme tags) and what made it."""
         started = time.perf_counter()
         self.vectors[doc.doc_id] = ([text_key(s.text) for s in sentences], vectors)
         assert self._matcher is not None
@@ -95,7 +92,7 @@ class InsightsBuild:
         card = build_card(doc, sentences, tags, theme_strength(matches, self._model), self._findings)
         self.seconds += time.perf_counter() - started
         self.built.append(doc.doc_id)
-        return {"doc_id": doc.doc_id, "key": self.key, "passages": passages, "card": card.to_dict()}
+        return {"doc_id": doc.doc_id, "key": self.key, "passages": passage_count, "card": card.to_dict()}
 
     def meta(self) -> dict[str, Any]:
         return {
