@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import shutil
 
+import numpy as np
+
 from rag import cli, store
 from rag.ingest import ingest
 from rag.ingest.job import scan_corpus
+from rag.insights.taxonomy import load_taxonomy
 from rag.types import FileStatus
 
 from .conftest import CORPUS, FIXTURE_PDFS
@@ -38,6 +41,35 @@ def test_first_ingest_indexes_every_review_with_case_labels(settings, corpus_cop
     # Each passage embedded once, and for the cards and themes each sentence once.
     assert report.insights["documents"] == N_DOCUMENTS
     assert fake_embedder.texts_embedded == len(passages) + report.insights["embedded"]
+
+
+def _phrasings(corpus) -> int:
+    return sum(len(t.phrasings) for t in load_taxonomy(corpus))
+
+
+def test_the_taxonomys_phrasings_are_embedded_once_not_at_every_rebuild(settings, corpus_copy, fake_embedder):
+    first = ingest(settings, embedder=fake_embedder)
+    second = ingest(settings, rebuild=True, embedder=fake_embedder)
+    assert first.insights["embedded"] - second.insights["embedded"] == _phrasings(corpus_copy)
+    # An organisation's new theme: only its own phrasings are embedded.
+    (corpus_copy / "themes.toml").write_text(
+        '[themes.county_lines]\nname = "County lines"\ndefinition = "Exploitation to carry drugs."\n'
+        'phrasings = ["He was exploited to carry drugs between towns.", "Drugs were moved by the boy."]\n'
+        'keywords = ["county lines"]\n'
+    )
+    third = ingest(settings, embedder=fake_embedder)  # a new taxonomy: every card is rebuilt
+    assert third.insights["embedded"] == second.insights["embedded"] + 2
+
+
+def test_a_damaged_phrasing_cache_is_embedded_again_not_trusted(settings, corpus_copy, fake_embedder):
+    first = ingest(settings, embedder=fake_embedder)
+    (cache,) = store.recipe_dir(settings).glob("taxonomy_vectors-*.npz")
+    cache.write_bytes(b"not a numpy file")
+    again = ingest(settings, rebuild=True, embedder=fake_embedder)
+    assert again.insights["embedded"] == first.insights["embedded"]  # every phrasing again
+    assert again.insights["documents"] == N_DOCUMENTS
+    with np.load(cache) as rewritten:
+        assert len(rewritten["keys"]) == len({p for t in load_taxonomy(corpus_copy) for p in t.phrasings})
 
 
 def test_second_run_with_nothing_changed_skips_everything(settings, corpus_copy, fake_embedder):

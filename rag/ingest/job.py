@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from rag import store
+from rag.store import sentence_vectors
 from rag.embed import Embedder, get_embedder, passage_embedding_text
 from rag.ingest.catalog import Catalog, load_catalog
 from rag.ingest.chunk import chunk_document
@@ -323,7 +324,8 @@ def _add_insights(
 ) -> dict:
     """Cards and theme tags of the documents that need them (new, changed, or made with
     another taxonomy or tagger)."""
-    build = InsightsBuild(settings, embedder)
+    cache = sentence_vectors.taxonomy_cache_path(builder.root, embedder.name)
+    build = InsightsBuild(settings, embedder, phrasing_cache=cache)
     todo = builder.needing_insights(build.key)
     done = 0
     for start in range(0, len(todo), INSIGHTS_BATCH):

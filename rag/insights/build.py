@@ -21,6 +21,7 @@ from rag.insights.sentences import document_sentences, embed_sentences
 from rag.insights.taxonomy import load_taxonomy, taxonomy_key
 from rag.insights.themes import PACKAGED_MODEL, ThemeMatcher, ThemeModel, tag_document
 from rag.settings import Settings
+from rag.store import sentence_vectors
 from rag.store.sentence_vectors import text_key
 from rag.types import Document, Passage
 
@@ -49,7 +50,9 @@ class InsightsBuild:
     key: str = ""
     seconds: float = 0.0
     built: list[str] = field(default_factory=list)
-    embedded: int = 0  # texts embedded: sentences, and the taxonomy's phrasings once
+    embedded: int = 0  # texts embedded: sentences, and the taxonomy's phrasings not cached
+    # where the taxonomy's phrasing vectors are kept between ingests (None: embed them each time)
+    phrasing_cache: Path | None = None
     # doc_id -> (text keys, vectors) of the sentences embedded, kept with the generation
     vectors: dict[str, tuple[list[str], np.ndarray]] = field(default_factory=dict)
 
@@ -68,8 +71,7 @@ class InsightsBuild:
             return []
         started = time.perf_counter()
         if self._matcher is None:
-            self._matcher = ThemeMatcher(self._themes, self.embedder)
-            self.embedded += sum(len(t.phrasings) for t in self._themes)
+            self._matcher = self._load_matcher()
         docs = [Document.from_dict(document) for document, _ in inputs]
         pairs = zip(docs, inputs, strict=True)
         sentences = [document_sentences(doc, passages) for doc, (_, passages) in pairs]
@@ -81,6 +83,17 @@ class InsightsBuild:
             self._row(doc, len(passages), each, v)
             for doc, (_, passages), each, v in zip(docs, inputs, sentences, vectors, strict=True)
         ]
+
+    def _load_matcher(self) -> ThemeMatcher:
+        """The taxonomy's phrasings, embedded only when the cache lacks them: the same few
+        hundred texts at every ingest otherwise cost a few seconds each time."""
+        cache = self.phrasing_cache
+        known = sentence_vectors.read_keyed(cache) if cache else {}
+        matcher = ThemeMatcher(self._themes, self.embedder, known)
+        self.embedded += matcher.embedded
+        if cache and matcher.embedded:
+            sentence_vectors.write_keyed(cache, matcher.by_key)  # today's phrasings only
+        return matcher
 
     def _row(self, doc: Document, passage_count: int, sentences: list, vectors: np.ndarray) -> dict[str, Any]:
         """A document's insights row: its card (with its theme tags) and what made it."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -25,6 +26,7 @@ import numpy as np
 
 from rag.insights.sentences import Sentence, quote_of
 from rag.insights.types import Theme, ThemeTag
+from rag.store.sentence_vectors import text_key
 from rag.types import Document
 
 PACKAGED_MODEL = Path(__file__).resolve().parent.parent / "data" / "theme_model.json"
@@ -95,12 +97,15 @@ class ThemeModel:
 
 
 class ThemeMatcher:
-    """The taxonomy, embedded once, matched against one document's sentences at a time."""
+    """The taxonomy, embedded once, matched against one document's sentences at a time.
+    `known` holds phrasing vectors embedded before (by text key): only the others are embedded."""
 
-    def __init__(self, themes: list[Theme], embedder):
+    def __init__(self, themes: list[Theme], embedder, known: Mapping[str, np.ndarray] | None = None):
         self.themes = themes
         texts = [p for t in themes for p in t.phrasings]
-        vectors = embedder.embed_passages(texts) if texts else np.zeros((0, embedder.dim))
+        self.by_key = _phrasing_vectors(texts, embedder, known or {})
+        self.embedded = len(set(self.by_key) - set(known or {}))
+        vectors = np.vstack([self.by_key[text_key(t)] for t in texts]) if texts else np.zeros((0, embedder.dim))
         self._phrasings: list[np.ndarray] = []
         i = 0
         for theme in themes:
@@ -128,6 +133,16 @@ class ThemeMatcher:
                     else:
                         keyword[i, j] = True
         return DocumentMatches(self.themes, sentences, cosine, keyword, negated & ~keyword)
+
+
+def _phrasing_vectors(texts: list[str], embedder, known: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Every phrasing's vector by text key, embedding only those not `known`."""
+    keys = [text_key(t) for t in texts]
+    missing = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in known))
+    fresh = embedder.embed_passages(missing) if missing else np.zeros((0, embedder.dim))
+    out = {k: known[k] for k in keys if k in known}
+    out.update({text_key(t): v for t, v in zip(missing, fresh, strict=True)})
+    return out
 
 
 def keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str] | None:

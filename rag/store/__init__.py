@@ -5,6 +5,7 @@ Layout under the index folder::
     <recipe-id>/                  one folder per recipe (embedder + chunking settings)
         recipe.json               the resolved settings that produced it
         CURRENT                   name of the generation readers use
+        taxonomy_vectors-<embedder>.npz  the theme phrasings' vectors, kept across rebuilds
         gen-<time>-<pid>/         one complete, immutable-once-live generation
             chroma/  bm25/  passages.jsonl  documents.jsonl  manifest.json  READY
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -54,3 +56,28 @@ def read(path: Path) -> ByDocument:
 def by_text(by_doc: ByDocument) -> dict[str, np.ndarray]:
     """Every vector by its text key, whatever its document."""
     return {k: v for keys, vectors in by_doc.values() for k, v in zip(keys, vectors, strict=True)}
+
+
+def taxonomy_cache_path(recipe_root: Path, embedder_name: str) -> Path:
+    """Where an index keeps the vectors of its taxonomy's phrasings, beside its generations:
+    they outlive a rebuild, and the embedder's name in the file name keeps a different
+    model's vectors apart."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", embedder_name)
+    return recipe_root / f"taxonomy_vectors-{safe}.npz"
+
+
+def read_keyed(path: Path) -> dict[str, np.ndarray]:
+    """Vectors by text key; empty when the file is missing or unreadable (it is only a cache)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return dict(zip((str(k) for k in data["keys"]), data["vectors"], strict=True))
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return {}
+
+
+def write_keyed(path: Path, by_key: dict[str, np.ndarray]) -> None:
+    keys = sorted(by_key)
+    buffer = io.BytesIO()
+    vectors = np.vstack([by_key[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, 0), np.float32)
+    np.savez(buffer, keys=np.array(keys, dtype=str), vectors=vectors)
+    files.atomic_write_bytes(path, buffer.getvalue())
