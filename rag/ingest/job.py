@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 
 from rag import store
-from rag.store import sentence_vectors
 from rag.embed import Embedder, get_embedder, passage_embedding_text
 from rag.ingest.catalog import Catalog, load_catalog
 from rag.ingest.chunk import chunk_document
@@ -27,6 +26,7 @@ from rag.ingest.ocr import Ocr, prune_cache
 from rag.ingest.scan import CorpusScan, scan, scan_corpus
 from rag.insights.build import InsightsBuild, insights_key
 from rag.settings import Settings
+from rag.store import sentence_vectors
 from rag.types import DocumentInfo, FileReport, FileStatus, IngestReport, LoadedDocument, Passage
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)

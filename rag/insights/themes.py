@@ -105,7 +105,8 @@ class ThemeMatcher:
         texts = [p for t in themes for p in t.phrasings]
         self.by_key = _phrasing_vectors(texts, embedder, known or {})
         self.embedded = len(set(self.by_key) - set(known or {}))
-        vectors = np.vstack([self.by_key[text_key(t)] for t in texts]) if texts else np.zeros((0, embedder.dim))
+        empty = np.zeros((0, embedder.dim))
+        vectors = np.vstack([self.by_key[text_key(t)] for t in texts]) if texts else empty
         self._phrasings: list[np.ndarray] = []
         i = 0
         for theme in themes:

@@ -78,6 +78,7 @@ def read_keyed(path: Path) -> dict[str, np.ndarray]:
 def write_keyed(path: Path, by_key: dict[str, np.ndarray]) -> None:
     keys = sorted(by_key)
     buffer = io.BytesIO()
-    vectors = np.vstack([by_key[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, 0), np.float32)
+    empty = np.zeros((0, 0), np.float32)
+    vectors = np.vstack([by_key[k] for k in keys]).astype(np.float32) if keys else empty
     np.savez(buffer, keys=np.array(keys, dtype=str), vectors=vectors)
     files.atomic_write_bytes(path, buffer.getvalue())
