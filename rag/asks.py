@@ -25,6 +25,8 @@ _INTENTS: list[tuple[Intent, re.Pattern[str]]] = [
 # .scoring.DETAILS) or the reviews are said not to give it. First match wins.
 _EXPECTS: list[tuple[str, re.Pattern[str]]] = [
     ("date", re.compile(r"date of birth|\bborn on\b|\bwhen was .* born\b", re.I)),
+    # "Exact date" asks for a day, not a month or a year.
+    ("day", re.compile(r"\bexact date\b|\b(?:on )?what day\b|\bwhich day\b", re.I)),
     ("when", re.compile(r"\b(?:what|which|exact) date\b|\bdate of (?:the|his|her)\b|\bon what day\b", re.I)),
     (
         "sentence",
@@ -50,7 +52,9 @@ _EXPECTS: list[tuple[str, re.Pattern[str]]] = [
             re.I,
         ),
     ),
-    ("number", re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|proportion)\b", re.I)),
+    # "How much had she drunk" asks for a quantity: a count of people cannot answer it.
+    ("amount", re.compile(r"\bhow much\b(?! (?:time|longer|later|earlier|support|help|contact))", re.I)),
+    ("number", re.compile(r"\bhow many\b|\bwhat (?:number|percentage|proportion)\b", re.I)),
     (
         "regulator",
         re.compile(
@@ -74,13 +78,31 @@ _EXPECTS: list[tuple[str, re.Pattern[str]]] = [
     (
         "name",
         re.compile(
-            r"\bname of\b|\bnamed?\b.*\b(worker|doctor|gp|nurse|officer)\b|\bwhat was .* called\b|"
+            r"\bnames? of\b|\bnamed?\b.*\b(worker|doctor|gp|nurse|officer)\b|\bwhat was .* called\b|"
             r"\bwho (?:was|were) the\b.*\b(?:chair|author|reviewer|manager|officer|worker|doctor|gp|"
             r"nurse|judge|consultant|paediatrician|head ?teacher)s?\b",
             re.I,
         ),
     ),
 ]
+# People a detail can belong to other than the child ("how old was the mum"): the detail
+# must then be said of them. Each group lists the words a review may use for the same person.
+_ROLES: dict[str, str] = {
+    "mother": r"mother|mum|mom|mummy",
+    "father": r"father|dad|daddy",
+    "stepparent": r"step-?(?:father|mother|dad|mum)",
+    "partner": r"partner|boyfriend|girlfriend",
+    "grandparent": r"grand(?:mother|father|parents?|ma|pa)|gran|nan|nana",
+    "sibling": r"siblings?|brothers?|sisters?|half-(?:brother|sister|sibling)s?",
+    "parents": r"parents",
+    "carer": r"carers?|foster carers?|childminder",
+    "uncle_aunt": r"uncle|aunt|auntie",
+}
+ROLE_PATTERNS = {role: re.compile(rf"\b(?:{words})\b", re.I) for role, words in _ROLES.items()}
+# The words after a detail's cue that name whose detail it is, up to where the question moves
+# on ("how old was the baby when mum ..." asks the baby's age, not the mother's).
+_MOVES_ON = frozenset("when after before at in who that and on with to go went got used use".split())  # noqa: SIM905
+
 _REFUSALS: list[tuple[str, re.Pattern[str]]] = [
     (
         "instructions",
@@ -123,6 +145,23 @@ def intent_of(text: str) -> Intent:
 def expected_detail(text: str) -> str | None:
     """The kind of detail asked for ("age", "date", "sentence" ...), if any."""
     return _first_match(_EXPECTS, text)
+
+
+def detail_holder(text: str, expects: str | None) -> str | None:
+    """Whose detail a question asks for, when it is someone other than the child: "how old was
+    the mum" -> "mother". None when it names no one else or asks for no detail."""
+    if expects is None:
+        return None
+    cue = dict(_EXPECTS)[expects].search(text)
+    if cue is None:
+        return None
+    window: list[str] = []
+    for word in re.findall(r"[\w'-]+", text[cue.end() :])[:6]:
+        if word.lower() in _MOVES_ON and window:
+            break
+        window.append(word)
+    words = " ".join(window)
+    return next((role for role, pattern in ROLE_PATTERNS.items() if pattern.search(words)), None)
 
 
 def refusal_of(text: str) -> str | None:

@@ -50,6 +50,8 @@ DETAIL_NAMES = {
     "duration": "how long it took or may take",
     "rate": "figures for the country or a year",
     "regulator": "a referral to a professional regulator",
+    "day": "the exact date asked about",
+    "amount": "the amount asked about",
 }
 
 # --- generative answers (rag/generate/) -------------------------------------------------

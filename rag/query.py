@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.asks import Intent, clauses, expected_detail, intent_of, refusal_of
+from rag.asks import Intent, clauses, detail_holder, expected_detail, intent_of, refusal_of
 from rag.glossary import Glossary
 from rag.text import QUESTION_STOPWORDS as STOPWORDS
 from rag.text import words
@@ -75,6 +75,8 @@ class CaseDirectory:
 class QueryPart:
     intent: Intent
     topic_words: tuple[str, ...]
+    expects: str | None = None  # a kind of detail this part's answer must contain
+    detail_holder: str | None = None  # whose detail, when not the child's
 
 
 @dataclass
@@ -91,6 +93,7 @@ class Query:
     parts: list[QueryPart] = field(default_factory=list)
     cross_case: bool = False
     expects: str | None = None  # a kind of detail the answer must contain
+    detail_holder: str | None = None  # whose detail, when not the child's ("mother": rag.asks)
     refusal: str | None = None  # "identify" | "opinion" | "instructions"
     topic_words: list[str] = field(default_factory=list)
     history: list[dict[str, str]] = field(default_factory=list)  # earlier {role, content} turns
@@ -136,6 +139,7 @@ def analyse(
     query.refusal = refusal_of(question)
     query.intent = intent_of(expanded)
     query.expects = expected_detail(expanded)
+    query.detail_holder = detail_holder(question, query.expects)
     query.cross_case = bool(_CROSS.search(question))
     groups, unknown = find_mentions(question, directory)
     mentioned = list(dict.fromkeys(rid for group in groups for rid in group))
@@ -256,5 +260,9 @@ def _parts(question: str, directory: CaseDirectory) -> list[QueryPart]:
     asked = clauses(question)
     if len(asked) < 2:
         return []
-    parts = [QueryPart(intent_of(clause), tuple(content_words(clause, directory))) for clause in asked]
-    return parts if len({p.intent for p in parts}) > 1 else []
+    parts = []
+    for clause in asked:
+        expects = expected_detail(clause)
+        words = tuple(content_words(clause, directory))
+        parts.append(QueryPart(intent_of(clause), words, expects, detail_holder(clause, expects)))
+    return parts if len({(p.intent, p.expects) for p in parts}) > 1 else []

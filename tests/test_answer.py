@@ -204,6 +204,24 @@ def test_a_compound_question_asking_for_a_detail_is_answered(settings, fake_embe
     assert any("4 May 2015" in c.quote for c in answer.citations), [c.quote for c in answer.citations]
 
 
+def test_a_compound_question_is_declined_when_one_parts_detail_is_not_given(settings, fake_embedder):
+    # The review names the hospital and gives a date, but not the date the second part asks
+    # for: the date of another event cannot answer it.
+    engine = _engine_over_one_review(
+        settings,
+        fake_embedder,
+        "# Vale Safeguarding Children Partnership: Serious Case Review, Child R\n\n"
+        "## Summary of events\n\n"
+        "Child R was admitted to Vale General Hospital with a head injury in the spring. "
+        "The family had moved into the area on 4 May 2015 from another county.\n\n"
+        "## Analysis\n\n"
+        "The core group met only twice while Child R was on the plan. "
+        "The core group meetings were poorly attended by health staff.\n",
+    )
+    answer = engine.answer("which hospital was Child R admitted to and what date was the core group meeting")
+    assert answer.abstained and answer.reason == "missing detail: when", (answer.reason, answer.text)
+
+
 def test_the_same_sentence_scored_twice_is_one_sentence():
     # A compound question scores a sentence once per part: the copies are distinct objects
     # with equal vectors and features, and must compare by the sentence they quote.

@@ -2,7 +2,8 @@
 
 import pytest
 
-from rag.answer.extractive.scoring import DETAILS
+from rag.answer.extractive.scoring import DETAILS, holds_detail
+from rag.asks import ROLE_PATTERNS
 
 
 @pytest.mark.parametrize(
@@ -23,7 +24,25 @@ from rag.answer.extractive.scoring import DETAILS
         ("age", "The boy, aged two months, was admitted.", True),
         ("age", "She was an 18-month-old girl.", True),
         ("age", "He was in his second year at the time.", True),
+        ("day", "The meeting took place on 12th March 2019.", True),
+        ("day", "On March 3 the nursery phoned children's services.", True),
+        ("day", "The meeting took place in March 2019.", False),
+        ("amount", "He said he drank six cans of lager a day.", True),
+        ("amount", "She was prescribed 60mg of methadone.", True),
+        ("amount", "The family owed £1,200 in rent.", True),
+        ("amount", "Both of the two adults had been drinking.", False),
     ],
 )
 def test_a_sentence_holds_the_kind_of_detail_asked_for(kind, sentence, holds):
     assert bool(DETAILS[kind].search(sentence)) is holds
+
+
+def test_a_numbered_label_is_not_a_figure():
+    assert not holds_detail("number", "Professionals were worried about Sibling 2 before the birth.")
+    assert holds_detail("number", "Sibling 2 was seen at A&E three times.")
+
+
+def test_a_detail_asked_of_someone_must_be_said_of_them():
+    mother = ROLE_PATTERNS["mother"]
+    assert not holds_detail("age", "The baby was aged six weeks when she was admitted.", mother)
+    assert holds_detail("age", "Her mum was aged 19 at the time of the birth.", mother)

@@ -63,10 +63,31 @@ def test_refusals(question, refusal):
         ("What is Child H's exact date of birth?", "date"),
         ("What was the name of the MASH social worker?", "name"),
         ("what went wrong with the consultation in Case S", None),
+        ("names of the two lead reviewers", "name"),
+        ("on what exact date was the boy moved to his aunt's", "day"),
+        ("how much methadone was the father prescribed", "amount"),
+        ("how much support did the family get from early help", None),
+        ("how many visits did the health visitor make", "number"),
     ],
 )
 def test_expected_detail(question, expects):
     assert analyse(question, DIRECTORY).expects == expects
+
+
+@pytest.mark.parametrize(
+    "question,holder",
+    [
+        ("how old was the mum when the twins were born", "mother"),
+        ("what age was the girl when her mum moved out", None),  # the girl's age
+        ("how many times had the older brother been excluded from school", "sibling"),
+        ("how old were the foster carers", "carer"),
+        ("how much did the stepdad drink each day", "stepparent"),
+        ("how old was the boy", None),
+        ("what went wrong with the mother's care", None),  # no detail asked for
+    ],
+)
+def test_whose_detail_a_question_asks_for(question, holder):
+    assert analyse(question, DIRECTORY).detail_holder == holder
 
 
 def test_follow_up_carries_case_and_topic_from_history():

@@ -19,7 +19,8 @@ from rag import prompts
 from rag.answer.citations import Chosen
 from rag.answer.extractive.features import INDEX, Candidate, passage_features, with_gaps
 from rag.answer.extractive.model import get_scorer
-from rag.answer.extractive.scoring import CUES, DETAILS, SECTION_REF, has_number, never_an_answer
+from rag.answer.extractive.scoring import CUES, SECTION_REF, has_number, holds_detail, never_an_answer
+from rag.asks import ROLE_PATTERNS
 from rag.query import Query
 from rag.retrieve.sentences import SentenceIndex
 from rag.settings import AnswerSettings
@@ -70,14 +71,20 @@ class SentenceChooser:
         if query.cross_case:
             chosen = self._select_cross_case(scored, best, named)
         elif query.parts:
-            chosen = self._select_each_part(query, topic_vector, top)
+            chosen, missing = self._select_each_part(query, topic_vector, top)
+            if missing:
+                return self._missing(missing)
         else:
             chosen = self._select(scored)
         missing = self._missing_detail(query, scored, chosen)
         if missing:
-            what = prompts.DETAIL_NAMES.get(missing, missing)
-            return Draft([], prompts.ABSTAIN_MISSING_DETAIL.format(what=what), f"missing detail: {missing}")
+            return self._missing(missing)
         return Draft(chosen)
+
+    @staticmethod
+    def _missing(detail: str) -> Draft:
+        what = prompts.DETAIL_NAMES.get(detail, detail)
+        return Draft([], prompts.ABSTAIN_MISSING_DETAIL.format(what=what), f"missing detail: {detail}")
 
     def _off_topic(self, query: Query, topic_vector: np.ndarray, scored: list[Chosen]) -> bool:
         """Most of the question's topic words never occur in the collection and no sentence is
@@ -158,20 +165,36 @@ class SentenceChooser:
             words += cand.unit.words
         return chosen
 
-    def _select_each_part(self, query: Query, topic_vector: np.ndarray, hits: list[Hit]) -> list[Chosen]:
+    def _select_each_part(
+        self, query: Query, topic_vector: np.ndarray, hits: list[Hit]
+    ) -> tuple[list[Chosen], str | None]:
         """For a question that asks two things ("what happened ... and what was the learning"):
         the best sentences for each thing, scored as if it were asked alone, sharing the
-        sentence budget; a sentence two parts both choose is quoted once."""
+        sentence budget; a sentence two parts both choose is quoted once. A part asking for a
+        detail ("... and what date was the ICPC?") needs that detail among its own sentences:
+        the other part's evidence cannot stand in for it. Returns the detail missing, if any."""
         share = max(2, self.scorer.max_sentences // len(query.parts))
         chosen: list[Chosen] = []
         seen: set[tuple[str, int]] = set()
         for part in query.parts:
-            alone = replace(query, intent=part.intent, topic_words=list(part.topic_words), parts=[])
-            for c in self._select(self._score_units(alone, topic_vector, hits), share):
+            alone = replace(
+                query,
+                intent=part.intent,
+                topic_words=list(part.topic_words),
+                parts=[],
+                expects=part.expects,
+                detail_holder=part.detail_holder,
+            )
+            scored = self._score_units(alone, topic_vector, hits)
+            picked = self._select(scored, share)
+            missing = self._missing_detail(alone, scored, picked) if scored else None
+            if missing:
+                return [], missing
+            for c in picked:
                 if c.key not in seen:
                     seen.add(c.key)
                     chosen.append(c)
-        return chosen
+        return chosen, None
 
     def _next(self, pool: list[Chosen], chosen: list[Chosen]) -> tuple[int, float] | None:
         s = self.settings
@@ -211,10 +234,12 @@ class SentenceChooser:
             return f"section {ref.group(1)}"
         if query.expects is None:
             return None
-        pattern = DETAILS[query.expects]
+        holder = ROLE_PATTERNS.get(query.detail_holder or "")
         # The detail must sit in a sentence about the question's topic, not anywhere at all.
         floor = self.scorer.relative_floor * max(c.score for c in scored)
-        with_detail = [c for c in scored if pattern.search(c.unit.text) and c.score >= floor]
+        with_detail = [
+            c for c in scored if c.score >= floor and holds_detail(query.expects, c.unit.text, holder)
+        ]
         if not with_detail:
             return query.expects
         best = max(with_detail, key=lambda c: c.score)

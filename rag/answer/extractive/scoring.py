@@ -110,7 +110,34 @@ DETAILS: dict[str, re.Pattern[str]] = {
     ),
     "condition": re.compile(r"\bdiagnosed with\b|\bsyndrome\b|\bdisorder\b|\bdisease\b", re.I),
     "name": re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr)\.? [A-Z][a-z]+\b"),
+    # A day of a month: "4 May 2015", "May 4th", "04/05/2015".
+    "day": re.compile(
+        rf"\b\d{{1,2}}(?:st|nd|rd|th)? (?:of )?(?:{_MONTHS})\b|\b(?:{_MONTHS}) \d{{1,2}}(?:st|nd|rd|th)?\b|"
+        r"\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b",
+        re.I,
+    ),
+    # A quantity with its unit, or money: "six cans of lager", "120mg", "£300".
+    "amount": re.compile(
+        r"£\s?\d|\b\d[\d,.]*\s?(?:mg|ml|g|kg|mcg|units?|litres?|pints?|bottles?|cans?|glasses|grams?|"
+        rf"milligrams?|micrograms?|%|per cent|pounds)\b|\b(?:{_NUMBER_WORDS}|half a|a few|several)\s+"
+        r"(?:units|bottles|cans|pints|glasses|litres|grams|pounds|tablets)\b",
+        re.I,
+    ),
 }
+# Labels with a number ("Sibling 1", "Adult 2") are names, not figures: a question asking how
+# many must not be answered by them.
+_NUMBERED_LABEL = re.compile(
+    r"\b(?:child|sibling|adult|baby|mother|father|parent|person|professional|man|woman|male|female)\s+\d+\b",
+    re.I,
+)
+
+
+def holds_detail(kind: str, text: str, holder: re.Pattern[str] | None = None) -> bool:
+    """Whether a sentence holds the kind of detail asked for (and, when the question asks it of
+    someone other than the child, names that person)."""
+    if holder is not None and not holder.search(text):
+        return False
+    return bool(DETAILS[kind].search(_NUMBERED_LABEL.sub("", text)))
 _URL = re.compile(r"https?://\S+|www\.\S+")
 SECTION_REF = re.compile(r"\b(?:section|paragraph|para)\s+(\d+(?:\.\d+)*)", re.I)
 
