@@ -26,7 +26,6 @@ from rag.ingest.ocr import Ocr, prune_cache
 from rag.ingest.scan import CorpusScan, scan, scan_corpus
 from rag.insights.build import InsightsBuild, insights_key
 from rag.settings import Settings
-from rag.store import sentence_vectors
 from rag.types import DocumentInfo, FileReport, FileStatus, IngestReport, LoadedDocument, Passage
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -324,8 +323,7 @@ def _add_insights(
 ) -> dict:
     """Cards and theme tags of the documents that need them (new, changed, or made with
     another taxonomy or tagger)."""
-    cache = sentence_vectors.taxonomy_cache_path(builder.root, embedder.name)
-    build = InsightsBuild(settings, embedder, phrasing_cache=cache)
+    build = InsightsBuild(settings, embedder, cache_dir=builder.root)
     todo = builder.needing_insights(build.key)
     done = 0
     for start in range(0, len(todo), INSIGHTS_BATCH):

@@ -52,7 +52,7 @@ class InsightsBuild:
     built: list[str] = field(default_factory=list)
     embedded: int = 0  # texts embedded: sentences, and the taxonomy's phrasings not cached
     # where the taxonomy's phrasing vectors are kept between ingests (None: embed them each time)
-    phrasing_cache: Path | None = None
+    cache_dir: Path | None = None
     # doc_id -> (text keys, vectors) of the sentences embedded, kept with the generation
     vectors: dict[str, tuple[list[str], np.ndarray]] = field(default_factory=dict)
 
@@ -87,7 +87,9 @@ class InsightsBuild:
     def _load_matcher(self) -> ThemeMatcher:
         """The taxonomy's phrasings, embedded only when the cache lacks them: the same few
         hundred texts at every ingest otherwise cost a few seconds each time."""
-        cache = self.phrasing_cache
+        cache = None
+        if self.cache_dir is not None:
+            cache = sentence_vectors.taxonomy_cache_path(self.cache_dir, self.embedder.name)
         known = sentence_vectors.read_keyed(cache) if cache else {}
         matcher = ThemeMatcher(self._themes, self.embedder, known)
         self.embedded += matcher.embedded
