@@ -29,6 +29,18 @@ def test_an_upper_case_title_page_gives_every_fact():
     assert guess.doc_type == "full report" and guess.author == "Alex Morgan"
 
 
+def test_a_boards_short_form_used_without_being_spelled_out_is_an_alias():
+    head = "City of Eastbury Safeguarding Children Board\nSerious Case Review: Child V\nJune 2016"
+    body = " The CESCB agreed the terms of reference. The LSCB chair wrote to the CESCB in May. NHS staff took part."
+    guess = guess_review(head + body, head)
+    assert guess.acronym == "CESCB"  # not the generic "LSCB", nor "NHS"
+    assert "cescb" in review_aliases(guess.label, guess.place, guess.year, guess.acronym)
+    # "LSCB" names any Local Safeguarding Children Board: never one board's alias.
+    head = "Eastbury, Westbury and Northam Local Safeguarding Children Board\nSerious Case Review: Child V"
+    guess = guess_review(head + " The LSCB met. The LSCB agreed. The LSCB wrote.", head)
+    assert guess.acronym == ""
+
+
 def test_a_first_name_used_as_the_reviews_name():
     head = "Northdale Safeguarding Children Board\nSerious Case Review\nEXECUTIVE SUMMARY\nRORY\nMarch 2015"
     body = ' "Rory" is not his real name. Rory was fourteen. Rory stopped attending school. Rory was groomed.'

@@ -164,7 +164,35 @@ def guess_board(text: str, head: str) -> tuple[str, str]:
     key = found.most_common(1)[0][0]
     name = spelled.get(key) or _title_case(key)
     given = [(n, acronym) for (board, acronym), n in acronyms.items() if board == key]
-    return name, max(given)[1] if given else ""
+    return name, max(given)[1] if given else used_initialism(name, text)
+
+
+_CAPS = re.compile(r"\b[A-Z]{4,8}\b")
+
+
+def used_initialism(board: str, text: str) -> str:
+    """The short form a review uses for its board without spelling it out ("WSCB" for
+    Warwickshire Safeguarding Children Board, "CHSCB" for City of London & Hackney ...): a
+    capitals word used at least twice that starts with the board's first initial and whose
+    letters are the initials of some of its words, in order, ending with its last. It must be
+    longer than the initials of the kind of board alone: "LSCB" names every Local Safeguarding
+    Children Board, so it is no alias of one."""
+    words = re.findall(r"[A-Za-z']+", board)
+    initials = "".join(w[0] for w in words).upper()
+    kind_at = next((i for i, w in enumerate(words) if w.lower() in {"local", "safeguarding"}), 0)
+    kind = len(words) - kind_at
+    counts = Counter(_CAPS.findall(text))
+    fits = [
+        (n, word) for word, n in counts.items()
+        if n >= 2 and len(word) > kind and word[0] == initials[:1] and word[-1] == initials[-1:]
+        and _in_order(word, initials)
+    ]  # fmt: skip
+    return max(fits)[1] if fits else ""
+
+
+def _in_order(letters: str, within: str) -> bool:
+    rest = iter(within)
+    return all(letter in rest for letter in letters)
 
 
 def _tidy_board(raw: str) -> str:

@@ -11,9 +11,10 @@ from typing import Any
 from rag.settings import Settings
 from rag.store.files import atomic_write_text
 
-# Bump when loading, cleaning or chunking logic changes what passages come out,
-# so that a new index is built instead of reusing passages made the old way.
-PIPELINE_VERSION = 6
+# Bump when loading, cleaning or chunking logic changes what passages come out, or review
+# identity changes what a document is called or answers to (its aliases), so that a new index
+# is built instead of reusing documents read the old way.
+PIPELINE_VERSION = 7
 BM25_STEMMER = "english"
 
 

@@ -90,9 +90,12 @@ class SentenceChooser:
         """Most of the question's topic words never occur in the collection and no sentence is
         close in meaning: a question about something the reviews do not cover ("climate
         change", "knife crime"), however well its other words match."""
-        # Shorthand is known by definition: the glossary read it with its long forms.
+        # Shorthand is known by definition: the glossary read it with its long forms. And only
+        # the words typed count: a glossary form added for retrieval ("recs" for
+        # "recommendations") is not a word the question used.
         shorthand = {word for form in query.shorthand for word in form.split()}
-        topic = match_stems(" ".join(w for w in query.topic_words if w not in shorthand))
+        typed = match_stems(query.question)
+        topic = match_stems(" ".join(w for w in query.topic_words if w not in shorthand)) & typed
         if not topic:
             return False
         known = len(topic & self.vocabulary()) / len(topic)
