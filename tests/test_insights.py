@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -109,6 +110,38 @@ def test_numbered_recommendations_keep_their_numbers_and_skip_the_lead_in_and_th
     assert (
         found[1][1] == "Health services should record who lives in the household, including any new partner."
     )
+
+
+def test_recommendations_wrapped_in_short_lines_are_whole_and_stop_before_a_signature():
+    found = _recommendations([
+        ("8 Recommendations", "recommendations",
+         "8 Recommendations\n\n8.1\n\nThreshold guidance\nThe Board to make sure that\nevery agency knows the\n"
+         "threshold for referral.\n\n8.2\n\nManagers should review\nsupervision records\nevery month.\n\n"
+         "A. Reviewer\nIndependent Author"),
+    ])  # fmt: skip
+    assert found == [
+        ("8.1", "Threshold guidance The Board to make sure that every agency knows the threshold for referral."),
+        ("8.2", "Managers should review supervision records every month."),
+    ]
+
+
+def test_paragraph_numbers_left_between_passages_still_number_the_recommendations():
+    # The chunker leaves a paragraph number on a line of its own out of both passages.
+    bodies = [
+        "8 Recommendations\n\nThe review makes the following recommendations:",
+        "Health visitors should see every new baby at home within ten days.",
+        "The Board should audit home visits within a year.",
+    ]
+    text, passages = "", []
+    for i, (gap, body) in enumerate(zip(["", "\n8.1\n\n", "\n8.2\n\n"], bodies, strict=True)):
+        text += gap
+        start = len(text)
+        text += body + "\n"
+        passages.append(_document([("8 Recommendations", "recommendations", body)])[1][0])
+        passages[-1] = replace(passages[-1], id=f"z#{i}", start=start, end=start + len(body), ordinal=i)
+    document = replace(_document([])[0], text=text)
+    found = [(i.number, i.text) for i in recommendations(document, document_sentences(document, passages))]
+    assert found == [("8.1", bodies[1]), ("8.2", bodies[2])]
 
 
 def test_recommendations_labelled_one_by_one_after_learning_points_are_all_found():

@@ -14,7 +14,7 @@ from rag.types import Document
 Set = set[str] | frozenset[str]
 
 _REC_WORD = re.compile(r"\b(?:should|must|will|to (?:ensure|review|consider|seek|develop|provide|establish)|"
-                       r"ensure|consider|recommend)", re.I)  # fmt: skip
+                       r"ensure|make sure|consider|recommend)", re.I)  # fmt: skip
 
 
 def recommendations(document: Document, sentences: list[Sentence]) -> tuple[Item, ...]:
@@ -30,7 +30,7 @@ def recommendations(document: Document, sentences: list[Sentence]) -> tuple[Item
         {s.passage.id: s.passage for s in sentences if s.section_type == "recommendations"}.values(),
         key=lambda p: p.start,
     )
-    spans = [(p.start, p.end) for p in region]
+    spans = _joined(document.text, [(p.start, p.end) for p in region])
     headings = _headings(sentences)
 
     def kept(items: list[Item], listed: bool = False) -> list[Item]:
@@ -152,6 +152,12 @@ def _numbered_items(document: Document, spans: list[tuple[int, int]], headings: 
         stop = starts[k + 1][0] if k + 1 < len(starts) else _span_end(spans, begin)
         end = _item_end(text, begin, stop, headings)
         body = _clean(text[begin:end])
+        if not _REC_WORD.search(re.sub(r"\brecommendations?\b", "", body, flags=re.I)):
+            # Nothing asked of anyone before a known heading: the number stands above a
+            # subheading ("4.3 / Recommendations linked with ... / The findings ... should"),
+            # so its item runs on past it.
+            end = _item_end(text, begin, stop)
+            body = _clean(text[begin:end])
         if body and (
             _REC_WORD.search(body) or re.match(r"that\b", body, re.I)
         ):  # not a numbered paragraph about them
@@ -197,6 +203,18 @@ def _short_item(line: str) -> bool:
     return bool(match) and match.group(1)[:1].islower() and len(match.group(1).split()) <= 8
 
 
+def _joined(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans next to each other with only paragraph numbers between ("4.3" on a line of its
+    own, which passages leave out): one span, so the numbers are read with their items."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        if out and re.fullmatch(r"[\s\d.]*", text[out[-1][1] : start]):
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
+
+
 def _next_text(text: str, offset: int) -> int:
     while offset < len(text) and text[offset].isspace():
         offset += 1
@@ -212,12 +230,20 @@ def _item_end(text: str, begin: int, stop: int | None = None, headings: Set[str]
     short line standing alone between blank lines), label or recommendation, at `stop`, or at
     the end of the text."""
     stop = len(text) if stop is None else stop
-    lines = [(begin + m.start(), m.group()) for m in re.finditer(r"[^\n]*", text[begin:stop])]
+    lines, at = [], begin
+    for line in text[begin:stop].split("\n"):  # every line once, blank ones included
+        lines.append((at, line))
+        at += len(line) + 1
     end = begin
     for k, (at, line) in enumerate(lines):
         if k and line.strip():
-            alone = not lines[k - 1][1].strip() and (k + 1 >= len(lines) or not lines[k + 1][1].strip())
-            if _stops_item(line) or _key(line) in headings or alone and _heading_like(line):
+            before = not lines[k - 1][1].strip()
+            after = k + 1 >= len(lines) or not lines[k + 1][1].strip()
+            # After a finished sentence, a short line set apart on either side is the next
+            # heading or a signature ("Susan Nash / Independent Overview Author"), not more item.
+            finished = text[begin:end].rstrip().endswith((".", ";"))
+            apart = before and after or finished and (before or after)
+            if _stops_item(line) or _key(line) in headings or apart and _heading_like(line):
                 break
         if line.strip():
             end = at + len(line)
@@ -232,7 +258,10 @@ def _heading_like(line: str) -> bool:
 
 
 def _stops_item(line: str) -> bool:
-    labelled = _LABEL_LINE.match(line) and re.search(r"recommend", line, re.IGNORECASE)
+    # A line going on in lower case ("recommendation on information systems in ...") carries
+    # on a sentence; it is no label.
+    goes_on = line.lstrip()[:1].islower()
+    labelled = _LABEL_LINE.match(line) and re.search(r"recommend", line, re.IGNORECASE) and not goes_on
     return bool(_STOP_LINE.match(line) or labelled)
 
 

@@ -90,15 +90,16 @@ class SentenceChooser:
         """Most of the question's topic words never occur in the collection and no sentence is
         close in meaning: a question about something the reviews do not cover ("climate
         change", "knife crime"), however well its other words match."""
-        # Shorthand is known by definition: the glossary read it with its long forms. And only
-        # the words typed count: a glossary form added for retrieval ("recs" for
-        # "recommendations") is not a word the question used.
+        # Shorthand is known by definition: the glossary read it with its long forms. Words the
+        # glossary added count when the collection has them, but are never unknown: "recs",
+        # added for "recommendations", is not a word the question used.
         shorthand = {word for form in query.shorthand for word in form.split()}
-        typed = match_stems(query.question)
-        topic = match_stems(" ".join(w for w in query.topic_words if w not in shorthand)) & typed
-        if not topic:
+        topic = match_stems(" ".join(w for w in query.topic_words if w not in shorthand))
+        known_words = topic & self.vocabulary()
+        unknown = (topic - known_words) & match_stems(query.question)
+        if not known_words | unknown:
             return False
-        known = len(topic & self.vocabulary()) / len(topic)
+        known = len(known_words) / len(known_words | unknown)
         closest = max(float(c.unit.vector @ topic_vector) for c in scored)
         return known < self.settings.known_words_below and closest < self.settings.off_topic_cosine
 
