@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from rag.insights.agencies import agencies
 from rag.insights.cards import build_card
 from rag.insights.recommendations import recommendations
 from rag.insights.sentences import document_sentences
@@ -120,7 +121,10 @@ def test_recommendations_wrapped_in_short_lines_are_whole_and_stop_before_a_sign
          "A. Reviewer\nIndependent Author"),
     ])  # fmt: skip
     assert found == [
-        ("8.1", "Threshold guidance The Board to make sure that every agency knows the threshold for referral."),
+        (
+            "8.1",
+            "Threshold guidance The Board to make sure that every agency knows the threshold for referral.",
+        ),
         ("8.2", "Managers should review supervision records every month."),
     ]
 
@@ -142,6 +146,41 @@ def test_paragraph_numbers_left_between_passages_still_number_the_recommendation
     document = replace(_document([])[0], text=text)
     found = [(i.number, i.text) for i in recommendations(document, document_sentences(document, passages))]
     assert found == [("8.1", bodies[1]), ("8.2", bodies[2])]
+
+
+def _agencies(text: str) -> dict[str, str]:
+    document, passages = _document([("3 Analysis", "findings", text)])
+    return {i.text: i.quote.text for i in agencies(document, document_sentences(document, passages))}
+
+
+def test_an_agency_is_quoted_where_the_review_first_uses_its_own_main_word_for_it():
+    found = _agencies(
+        "The maternity unit booked the mother late. The midwife saw her at home. "
+        "A second midwife visited in May. The midwife was not told about the partner."
+    )
+    assert "midwife" in found["Midwifery"] and "maternity" not in found["Midwifery"]
+
+
+def test_services_named_by_name_are_listed_apart_from_the_kinds_of_service():
+    found = _agencies(
+        "Eastshire Children's Services held the case until the move. "
+        "Westshire Police and Northam Council shared a referral. "
+        "The Health Visiting Service was not told. "
+        "The Strategic Director Northam City Council commissioned the review. "
+        "A childminder cared for the baby. He was taken to the emergency department twice."
+    )
+    assert {
+        "Eastshire Children's Services",
+        "Westshire Police",
+        "Northam Council",
+        "Northam City Council",
+    } <= set(found)
+    assert not {
+        "The Health Visiting Service",
+        "Health Visiting Service",
+        "Strategic Director Northam City Council",
+    } & set(found)
+    assert "childminder" in found["Childminder"] and "emergency department" in found["Emergency department"]
 
 
 def test_recommendations_labelled_one_by_one_after_learning_points_are_all_found():
@@ -206,7 +245,10 @@ def test_card_takes_the_age_from_the_account_of_what_happened_not_from_a_timelin
     assert card.field("child_age").value == "aged eleven months"
     incident = card.field("incident")
     # the sentence that says what happened, run on to the next one about it; never the mother's story
-    assert incident.value.startswith("Child Z was taken to hospital") and "She died two days later" in incident.value
+    assert (
+        incident.value.startswith("Child Z was taken to hospital")
+        and "She died two days later" in incident.value
+    )
     assert document.text[incident.quote.start : incident.quote.end] == incident.quote.text
 
 
