@@ -15,6 +15,8 @@ ABSTAIN_UNKNOWN_CASE = ABSTAIN + " {cases} is not among the reviews indexed here
 
 UNDERSTOOD_AS = "Showing results for: {text}"
 SHARED_LABEL = "{count} reviews in this collection concern a {label}: {names}."
+# A question names several reviews and one of them holds nothing close enough to quote.
+NAMED_NOT_FOUND = "Nothing in {names} was found that answers this."
 SHARED_LABEL_CHOSEN = " This answer is from {chosen}, the one the question's details match."
 OUTSIDE_FILTER = (
     "The question names {named}, but the case filter is set to {filter}. Clear the filter or "

@@ -222,6 +222,29 @@ def test_a_compound_question_is_declined_when_one_parts_detail_is_not_given(sett
     assert answer.abstained and answer.reason == "missing detail: when", (answer.reason, answer.text)
 
 
+def test_a_comparison_says_which_named_review_it_found_nothing_in(settings, fake_embedder):
+    settings.corpus_dir.mkdir()
+    (settings.corpus_dir / "vale.md").write_text(
+        "# Vale Safeguarding Children Partnership: Serious Case Review, Child R\n\n## Analysis\n\n"
+        "Supervision of the social workers was rare and unrecorded. "
+        "Managers did not use supervision to challenge the plan for Child R.\n",
+        encoding="utf-8",
+    )
+    (settings.corpus_dir / "dale.md").write_text(
+        "# Dale Safeguarding Children Partnership: Serious Case Review, Child T\n\n## Background\n\n"
+        "Child T moved house twice before starting nursery. "
+        "The family kept two dogs and a rabbit in the garden.\n",
+        encoding="utf-8",
+    )
+    ingest(settings, embedder=fake_embedder)
+    engine = Engine.load(settings, embedder=fake_embedder)
+    answer = engine.answer("compare what the Vale and Dale reviews say about supervision of social workers")
+    assert not answer.abstained and answer.citations
+    assert all(c.case.startswith("Child R") for c in answer.citations), [c.case for c in answer.citations]
+    assert answer.parts[-1].kind == "notice" and "Child T" in answer.parts[-1].text
+    assert answer.answer.strip().endswith("was found that answers this.")
+
+
 def test_the_same_sentence_scored_twice_is_one_sentence():
     # A compound question scores a sentence once per part: the copies are distinct objects
     # with equal vectors and features, and must compare by the sentence they quote.

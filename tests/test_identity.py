@@ -65,6 +65,8 @@ def test_a_board_named_mid_sentence_is_cut_at_the_place():
 def test_place_names_drop_generic_words_and_keep_short_forms():
     assert place_names("City & Hackney") == ["Hackney"]
     assert place_names("City of York") == ["City of York", "York"]
+    assert place_names("Nottinghamshire") == ["Nottinghamshire", "Notts"]  # as people write it
+    assert "the staffs review" in review_aliases("Child K", "Staffordshire", 2012)
 
 
 def test_display_name_id_and_aliases():

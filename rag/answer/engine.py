@@ -132,7 +132,7 @@ class Engine:
         started = time.perf_counter()
         query = self.analyse(question, history, case)
         early = self._early_exit(query)
-        answer = early or add_notice(self.answerer.answer(query, self.retrieve(query)), self._notice(query))
+        answer = early or self._with_notices(query, self.answerer.answer(query, self.retrieve(query)))
         answer = _as_typed(answer, query)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
@@ -173,9 +173,23 @@ class Engine:
             yield {"event": "delta", "text": notice + "\n\n"}
         for event in self.answerer.stream(query, self.retrieve(query)):
             if event["event"] == "done":
-                yield {"event": "done", "answer": add_notice(event["answer"], notice)}
+                yield {"event": "done", "answer": self._with_notices(query, event["answer"], notice)}
             else:
                 yield event
+
+    def _with_notices(self, query: Query, answer: Answer, first: str | None = None) -> Answer:
+        """The answer with the product's own lines: the notice before it, and after it the
+        reviews the question names that it could quote nothing from (a comparison of four
+        reviews that quotes two must say so, not leave the others out silently)."""
+        answer = add_notice(answer, self._notice(query) if first is None else first)
+        return add_notice(answer, self._named_not_found(query, answer), first=False)
+
+    def _named_not_found(self, query: Query, answer: Answer) -> str:
+        if answer.abstained or query.case_source != "question" or len(query.cases) < 2:
+            return ""
+        cited = {c.review for c in answer.citations}
+        missing = [self.directory.name(rid) for rid in query.cases if rid not in cited]
+        return prompts.NAMED_NOT_FOUND.format(names=" or ".join(missing)) if missing else ""
 
     def _notice(self, query: Query) -> str:
         """What the answer must say first: how a mistyped question was read, and that the

@@ -222,8 +222,20 @@ def place_of(board: str) -> str:
 _GENERIC_PLACE_WORDS = {"city", "county", "borough", "district", "council", "metropolitan", "royal"}
 
 
+# The short forms people write for English counties ("the Staffs review", "Notts").
+_COUNTY_SHORT = {
+    "bedfordshire": "Beds", "berkshire": "Berks", "buckinghamshire": "Bucks", "cambridgeshire": "Cambs",
+    "derbyshire": "Derbys", "gloucestershire": "Glos", "hampshire": "Hants", "hertfordshire": "Herts",
+    "lancashire": "Lancs", "leicestershire": "Leics", "lincolnshire": "Lincs",
+    "northamptonshire": "Northants", "nottinghamshire": "Notts", "oxfordshire": "Oxon",
+    "shropshire": "Shrops", "staffordshire": "Staffs",
+    "warwickshire": "Warks", "wiltshire": "Wilts", "worcestershire": "Worcs", "yorkshire": "Yorks",
+}  # fmt: skip
+
+
 def place_names(place: str) -> list[str]:
-    """'City of London & Hackney' -> ['City of London', 'Hackney']; 'City of York' -> also 'York'."""
+    """'City of London & Hackney' -> ['City of London', 'Hackney']; 'City of York' -> also 'York';
+    'Staffordshire' -> also 'Staffs'."""
     parts = [p.strip() for p in re.split(r",|\s+and\s+|\s*&\s*", place) if p.strip()]
     names = []
     for part in parts:
@@ -233,6 +245,9 @@ def place_names(place: str) -> list[str]:
         short = re.sub(r"^(?:City|County|Borough|Royal Borough|London Borough) of\s+", "", part)
         if short != part:
             names.append(short)
+        county = _COUNTY_SHORT.get(short.lower())
+        if county:
+            names.append(county)
     return list(dict.fromkeys(names))
 
 
