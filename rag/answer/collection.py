@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from rag import prompts
+from rag.answer.attributes import Attribute, asked_attribute, card_evidence, child_died
 from rag.answer.base import notice
 from rag.answer.render import render
 from rag.glossary import Glossary
@@ -75,6 +76,9 @@ class CollectionAnswers:
         if not query.cases and _LIST_REVIEWS.search(question):
             return self._list_reviews(query)
         if not query.cases and _WHICH_MENTION.search(question):
+            attribute = asked_attribute(question, query.topic_words)
+            if attribute is not None:
+                return self._reviews_where(query, attribute)
             found = self._theme_in(question)
             if found is not None:
                 theme, wording = found
@@ -215,13 +219,35 @@ class CollectionAnswers:
             build.claim(card, _readable(quote.text), [quote], bullet=True)
         return build.answer(query, "collection: reviews using the words", grouped=True)
 
-    def _first_mention(self, card: ReviewCard, *wanted: set[str]) -> Quote | None:
-        """The card's first sentence holding every stem of one of `wanted`, a finding first."""
+    def _reviews_where(self, query: Query, attribute: Attribute) -> Answer:
+        """Every review whose card (or, for a death, whose text) says the child had the
+        attribute, with that quote; reviews that do not say so are not listed."""
+        build = _Builder(self.documents, self.passages)
+        found = [(card, q) for card in self.insights.cards if (q := self._attribute_quote(card, attribute))]
+        total = len(self.insights.cards)
+        if not found:
+            build.say(prompts.ATTRIBUTE_NONE.format(what=attribute.description, total=total))
+            return build.answer(query, "collection: no review says so", abstained=True)
+        build.say(prompts.ATTRIBUTE_COUNT.format(count=len(found), total=total, what=attribute.description))
+        for card, quote in found:
+            build.claim(card, _readable(quote.text), [quote], bullet=True)
+        return build.answer(query, f"collection: reviews about {attribute.key}", grouped=True)
+
+    def _attribute_quote(self, card: ReviewCard, attribute: Attribute) -> Quote | None:
+        quote = card_evidence(card, attribute)
+        if quote is None and attribute.key == "died":  # the card's incident may not say it
+            label = next((d.case for doc_id in card.documents if (d := self.documents.get(doc_id))), "")
+            quote = self._first_mention(card, test=lambda text: child_died(text, label))
+        return quote
+
+    def _first_mention(self, card: ReviewCard, *wanted: set[str], test=None) -> Quote | None:
+        """The card's first sentence holding every stem of one of `wanted` (or passing `test`),
+        a finding first."""
         best = None
         for doc_id in card.documents:
             for sentence in self._sentences(doc_id):
                 stems = match_stems(sentence.text)
-                if any(words <= stems for words in wanted):
+                if test(sentence.text) if test else any(words <= stems for words in wanted):
                     if sentence.section_type in FINDING_SECTIONS:
                         return quote_of(sentence, self.documents[doc_id])
                     best = best or quote_of(sentence, self.documents[doc_id])

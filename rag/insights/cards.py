@@ -28,8 +28,9 @@ _NUMBER_WORDS = (
 )
 _UNIT = r"(?:days?|weeks?|months?|years?)"
 _AGE = re.compile(
-    rf"\b(?:aged?\s+(?:of\s+)?(?:just\s+|only\s+|around\s+|about\s+)?{_NUMBER_WORDS}(?:\s+and\s+a\s+half)?\s+{_UNIT}"
-    rf"(?:\s+old)?|{_NUMBER_WORDS}[- ]{_UNIT.replace('s?', '')}[- ]old|{_NUMBER_WORDS}\s+{_UNIT}\s+old|"
+    rf"\b(?:aged?\s+(?:of\s+)?(?:just\s+|only\s+|around\s+|about\s+)?{_NUMBER_WORDS}(?:\s+and\s+a\s+half)?"
+    rf"(?:\s+{_UNIT}(?:\s+old)?)?\b|"
+    rf"{_NUMBER_WORDS}[- ]{_UNIT.replace('s?', '')}[- ]old|{_NUMBER_WORDS}\s+{_UNIT}\s+old|"
     r"(?:a\s+)?(?:new[- ]?born|teenage(?:r|d)?|adolescen(?:t|ce)|infant|toddler)\b)",
     re.IGNORECASE,
 )

@@ -1,0 +1,79 @@
+"""Picking reviews by who the child was: rules on sentences written for these tests, and an
+engine over made-up reviews answering from their cards."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer.attributes import age_in_years, asked_attribute, child_died
+from rag.answer.engine import Engine
+from rag.ingest import ingest
+
+
+@pytest.mark.parametrize(
+    "text, years",
+    [
+        ("He was an 18-month-old boy.", 1.5),
+        ("The girl, aged 15, was excluded.", 15),
+        ("She was aged nine weeks at the time.", 9 / 52),
+        ("a three year old child", 3),
+        ("The family moved in 2015.", None),
+    ],
+)
+def test_ages_in_words_and_digits(text, years):
+    got = age_in_years(text)
+    assert (got is None) if years is None else got == pytest.approx(years)
+
+
+@pytest.mark.parametrize(
+    "question, topic, key",
+    [
+        ("Which reviews are about a child who died?", ["child", "died"], "died"),
+        (
+            "which of these cases concern teenagers rather than babies?",
+            ["teenagers", "rather", "babies"],
+            "teenager",
+        ),
+        ("list the reviews about babies", ["list", "babies"], "baby"),
+        ("what reviews involve toddlers", ["toddlers"], "young_child"),
+        ("which reviews about babies mention bruising?", ["babies", "bruising"], None),  # the passages answer
+        ("what did the review about the baby recommend?", ["baby", "recommend"], None),  # not "which reviews"
+    ],
+)
+def test_which_attribute_a_question_picks_reviews_by(question, topic, key):
+    attribute = asked_attribute(question, topic)
+    assert (attribute.key if attribute else None) == key
+
+
+def test_a_death_is_the_reviews_own_child_and_not_denied():
+    assert child_died("Child W died in hospital two days later.", "Child W")
+    assert child_died("The baby died at home in the spring.", "Child W")
+    assert not child_died("A review is required when a child dies or is seriously harmed.", "Child W")
+    assert not child_died("Child W was not a child who had died, but one who harmed others.", "Child W")
+
+
+def _review(board: str, label: str, story: str) -> str:
+    return f"# {board} Safeguarding Children Partnership: Serious Case Review, {label}\n\n## Summary\n\n{story}\n"
+
+
+def test_which_reviews_concern_a_baby_or_a_death_is_answered_from_the_cards(settings, fake_embedder):
+    settings.corpus_dir.mkdir()
+    reviews = {
+        "vale.md": _review("Vale", "Child W", "Child W was a baby girl aged four months when she died at home. "
+                           "The health visitor had seen her twice."),
+        "dale.md": _review("Dale", "Child T", "Child T was a boy aged 15 when he was excluded from school. "
+                           "He went missing from home several times."),
+    }  # fmt: skip
+    for name, text in reviews.items():
+        (settings.corpus_dir / name).write_text(text, encoding="utf-8")
+    ingest(settings, embedder=fake_embedder)
+    engine = Engine.load(settings, embedder=fake_embedder)
+    for question, wanted in [
+        ("which reviews are about babies?", "Child W"),
+        ("which reviews are about a child who died?", "Child W"),
+        ("which reviews concern teenagers?", "Child T"),
+    ]:
+        answer = engine.answer(question)
+        assert answer.generator == "cards", (question, answer.reason)
+        assert {c.case.split(" (")[0] for c in answer.citations} == {wanted}, (question, answer.answer)
+        assert answer.answer.startswith("1 of the 2 reviews")
