@@ -95,3 +95,28 @@ def test_cli_ingest_in_a_network_namespace_with_no_network(tmp_path, corpus_copy
     report = json.loads(done.stdout)
     assert {f["status"] for f in report["files"]} == {"ok"} and len(report["files"]) == 2
     assert report["passages"] > 30
+
+
+def test_a_script_that_asks_one_question_and_exits_at_once_exits_cleanly(real_index):
+    """The engine's background warm-up runs the real model; a script ending while it runs
+    must stop it cleanly, not abort the process ("terminate called ...")."""
+    script = (
+        "from rag.answer.engine import Engine\n"
+        "from rag.settings import load_settings\n"
+        "engine = Engine.load(load_settings())\n"
+        "print(engine.answer('what went wrong with the consultation in Case S').abstained)\n"
+    )
+    env = {
+        **os.environ,
+        "RAG_INDEX_DIR": str(real_index.index_dir),
+        "RAG_CORPUS_DIR": str(real_index.corpus_dir),
+    }
+    done = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "False", done.stderr[-2000:]
+    assert "terminate called" not in done.stderr

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
@@ -78,7 +79,12 @@ class Engine:
         if warm_up and len(search.passages) <= settings.answer.warm_up_passages:
             # Embed every sentence in the background so later questions need not; a question
             # asked meanwhile embeds just the sentences of the passages it retrieved.
-            threading.Thread(target=self._warm_up, name="sentence-warm-up", daemon=True).start()
+            self._stop_warm_up = threading.Event()
+            thread = threading.Thread(target=self._warm_up, name="sentence-warm-up", daemon=True)
+            thread.start()
+            # A script that asks one question and exits must not end with torch still running
+            # in this thread (the process then aborts): stop at the next batch and wait for it.
+            atexit.register(_stop_thread, self._stop_warm_up, thread)
         else:
             self.warmed.set()
 
@@ -93,6 +99,8 @@ class Engine:
         try:
             passages = list(self.search.passages.values())
             for start in range(0, len(passages), 64):
+                if self._stop_warm_up.is_set():
+                    return
                 self.warm_progress = (start, len(passages))
                 self.sentences.prepare(passages[start : start + 64])
             self.warm_progress = (len(passages), len(passages))
@@ -224,6 +232,11 @@ class Engine:
             text = prompts.OUTSIDE_FILTER.format(named=named, filter=" and ".join(query.case_names))
             return abstention(query, text, "question names a review outside the case filter")
         return self.collection_answers.answer(query)  # a question about the collection or one review's card
+
+
+def _stop_thread(stop: threading.Event, thread: threading.Thread) -> None:
+    stop.set()
+    thread.join(timeout=60)
 
 
 def _as_typed(answer: Answer, query: Query) -> Answer:
