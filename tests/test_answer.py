@@ -245,6 +245,16 @@ def test_a_comparison_says_which_named_review_it_found_nothing_in(settings, fake
     assert answer.answer.strip().endswith("was found that answers this.")
 
 
+def test_a_date_or_count_must_be_given_for_what_the_question_asks_about():
+    from rag.answer.extractive.choose import said_of_topic
+
+    topic = ["date", "strategy", "meeting"]
+    assert said_of_topic("when", topic, "The strategy meeting was held on 9 March 2016.")
+    assert not said_of_topic("when", topic, "The school referred the boy on 2 February 2016.")
+    assert not said_of_topic("number", ["many", "visits"], "Three agencies attended the conference.")
+    assert said_of_topic("age", ["old", "injured"], "She was a two year old when she presented at hospital.")
+
+
 def test_the_same_sentence_scored_twice_is_one_sentence():
     # A compound question scores a sentence once per part: the copies are distinct objects
     # with equal vectors and features, and must compare by the sentence they quote.

@@ -244,12 +244,29 @@ class SentenceChooser:
         with_detail = [
             c for c in scored if c.score >= floor and holds_detail(query.expects, c.unit.text, holder)
         ]
+        with_detail = [c for c in with_detail if said_of_topic(query.expects, query.topic_words, c.unit.text)]
         if not with_detail:
             return query.expects
         best = max(with_detail, key=lambda c: c.score)
         if best.key not in {c.key for c in chosen}:
             chosen.insert(0, best)
         return None
+
+
+# Kinds of detail that are said of an event or a thing, and the question words that only ask
+# for them ("what date", "how many times").
+_SAID_OF_THE_TOPIC = frozenset({"when", "day", "duration", "number", "amount"})
+_DETAIL_STEMS = match_stems("date dates day days exact when long time times many much number numbers old age")
+
+
+def said_of_topic(expects: str, topic_words: list[str], text: str) -> bool:
+    """A date or a count belongs to an event: the sentence giving it must name what the
+    question asks about ("what date was the ICPC"), not just any event of the review. Other
+    details (an age, a name) need no such word."""
+    if expects not in _SAID_OF_THE_TOPIC:
+        return True
+    topic = match_stems(" ".join(topic_words)) - _DETAIL_STEMS
+    return not topic or bool(topic & match_stems(text))
 
 
 def order_for_reading(chosen: list[Chosen], case_order: list[str]) -> list[list[Chosen]]:
