@@ -75,6 +75,16 @@ _EXPECTS: list[tuple[str, re.Pattern[str]]] = [
     ("substance", re.compile(r"\b(?:which|what) (?:drugs?|substances?)\b|\bwhat was .* using\b", re.I)),
     ("faith", re.compile(r"\b(?:what|which) (?:religion|faith)\b", re.I)),
     ("condition", re.compile(r"medical condition|diagnos(is|ed) with|born with", re.I)),
+    # "Which hospital / tool / school ..." asks which one by name: a generic "specialist
+    # agencies" or "a risk assessment tool" does not answer it.
+    (
+        "named",
+        re.compile(
+            r"\bwhich (?:[\w'-]+ ){0,4}?(?:hospital|school|tool|framework|model|charity|prison|court|nursery|"
+            r"police force|trust|app|website)\b(?= (?:did|was|were|is|does|had|has|do)\b)",
+            re.I,
+        ),
+    ),
     (
         "name",
         re.compile(

@@ -54,6 +54,7 @@ DETAIL_NAMES = {
     "regulator": "a referral to a professional regulator",
     "day": "the exact date asked about",
     "amount": "the amount asked about",
+    "named": "which one it was, by name",
 }
 
 # --- generative answers (rag/generate/) -------------------------------------------------

@@ -31,6 +31,9 @@ from rag.asks import ROLE_PATTERNS
         ("amount", "She was prescribed 60mg of methadone.", True),
         ("amount", "The family owed £1,200 in rent.", True),
         ("amount", "Both of the two adults had been drinking.", False),
+        ("named", "She was admitted to Eastbury General Hospital that night.", True),
+        ("named", "Staff used the Westshire Neglect Toolkit at each visit.", True),
+        ("named", "A risk assessment tool was completed by the nurse.", False),
     ],
 )
 def test_a_sentence_holds_the_kind_of_detail_asked_for(kind, sentence, holds):

@@ -68,6 +68,9 @@ def test_refusals(question, refusal):
         ("how much methadone was the father prescribed", "amount"),
         ("how much support did the family get from early help", None),
         ("how many visits did the health visitor make", "number"),
+        ("which screening tool did the nursery use", "named"),
+        ("which hospital was the baby taken to", "named"),
+        ("which agencies were involved", None),  # a list of services, not one by name
     ],
 )
 def test_expected_detail(question, expects):

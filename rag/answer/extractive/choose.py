@@ -255,7 +255,7 @@ class SentenceChooser:
 
 # Kinds of detail that are said of an event or a thing, and the question words that only ask
 # for them ("what date", "how many times").
-_SAID_OF_THE_TOPIC = frozenset({"when", "day", "duration", "number", "amount"})
+_SAID_OF_THE_TOPIC = frozenset({"when", "day", "duration", "number", "amount", "named"})
 _DETAIL_STEMS = match_stems("date dates day days exact when long time times many much number numbers old age")
 
 

@@ -110,6 +110,13 @@ DETAILS: dict[str, re.Pattern[str]] = {
     ),
     "condition": re.compile(r"\bdiagnosed with\b|\bsyndrome\b|\bdisorder\b|\bdisease\b", re.I),
     "name": re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr)\.? [A-Z][a-z]+\b"),
+    # A place or a thing by its name: "Vale General Hospital", "the Brook Traffic Light Tool",
+    # a quoted title.
+    "named": re.compile(
+        r"\b(?:[A-Z][\w'’]+ (?:and |& |of )?){1,5}(?:Hospital|School|Academy|College|Trust|Centre|Center|"
+        r"Tool|Toolkit|Framework|Model|Court|Prison|Nursery|Police|Constabulary|Charity)\b|"
+        r"[\"“‘][A-Z][^\"”’]{3,60}[\"”’]"
+    ),
     # A day of a month: "4 May 2015", "May 4th", "04/05/2015".
     "day": re.compile(
         rf"\b\d{{1,2}}(?:st|nd|rd|th)? (?:of )?(?:{_MONTHS})\b|\b(?:{_MONTHS}) \d{{1,2}}(?:st|nd|rd|th)?\b|"
