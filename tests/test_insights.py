@@ -230,6 +230,18 @@ def test_card_reads_the_child_and_what_happened_from_the_story_and_cites_them():
     assert not card.field("year").stated or card.field("year").quote is None  # no date printed: not read
 
 
+@pytest.mark.parametrize(
+    "story, sex",
+    [
+        ("Child Z was a cheerful, healthy, outgoing two year old when she was taken to hospital.", "female"),
+        ("Child Z was seen at home by the health visitor when she called in May.", None),  # hers
+    ],
+)
+def test_one_pronoun_used_of_the_child_tells_the_sex_but_not_one_of_someone_else(story, sex):
+    document, passages = _document([("1 Summary", "summary", story)])
+    assert build_card(document, document_sentences(document, passages)).field("child_sex").value == sex
+
+
 def test_card_takes_the_age_from_the_account_of_what_happened_not_from_a_timeline_or_a_parent():
     document, passages = _document([
         ("1 Introduction", "summary",

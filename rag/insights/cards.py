@@ -48,6 +48,9 @@ _INCIDENT_SCORE = 1.0  # prefer the account of what happened over other mentions
 _HE = re.compile(r"\b(he|his|him|himself)\b", re.I)
 _SHE = re.compile(r"\b(she|her|hers|herself)\b", re.I)
 _PARENT = re.compile(r"\b(?:mother|mum|father|dad|stepfather|partner|grandmother|grandfather|carer)\b", re.I)
+_SOMEONE_ELSE = re.compile(  # someone else named before a pronoun may be who it stands for
+    r"\b(?:worker|visitor|nurse|doctor|officer|teacher|paediatrician|midwife|sister|brother|gp)\b", re.I
+)
 _INCIDENT = re.compile(
     r"\b(?:died|death|dead|killed|murder(?:ed)?|manslaughter|fatal(?:ly)?|injur(?:y|ies|ed)|fractur(?:e|es|ed)|"
     r"bruis(?:e|es|ing|ed)|head injur|harm(?:ed)?|abused?|sexual(?:ly)?|exploit(?:ed|ation)|neglect(?:ed)?|"
@@ -280,19 +283,20 @@ def _child_sex(document: Document, sentences: list[Sentence]) -> Field:
     if not document.case:
         return Field()
     label = re.compile(
-        rf"\b{re.escape(document.case)}\b['’]?s?\s+(?:\w+\s+){{0,6}}?(he|his|him|she|her)\b", re.I
+        rf"\b{re.escape(document.case)}\b['’]?s?\s+(?:[\w,]+\s+){{0,9}}?(he|his|him|she|her)\b", re.I
     )
     votes = {"male": [], "female": []}
     for sentence in sentences:
         for match in label.finditer(sentence.quote):
             between = sentence.quote[match.start() : match.start(1)]
-            if _PARENT.search(between):
+            if _PARENT.search(between) or _SOMEONE_ELSE.search(between):
                 continue
             votes["male" if _HE.fullmatch(match.group(1)) else "female"].append(sentence)
     value = max(votes, key=lambda k: len(votes[k]))
-    if len(votes[value]) >= 2 and len(votes[value]) >= 3 * len(
-        votes["female" if value == "male" else "male"]
-    ):
+    against = len(votes["female" if value == "male" else "male"])
+    # One clear use is enough when nothing says otherwise: a short summary may name the
+    # child with a pronoun only once.
+    if votes[value] and len(votes[value]) >= 3 * against:
         return Field(value, quote_of(votes[value][0], document), "document")
     return Field()
 
