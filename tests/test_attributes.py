@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.attributes import age_in_years, asked_attribute, child_died
+from rag.answer.attributes import ATTRIBUTES, age_in_years, asked_attributes, child_died, describe
 from rag.answer.engine import Engine
 from rag.ingest import ingest
 
@@ -41,8 +41,16 @@ def test_ages_in_words_and_digits(text, years):
     ],
 )
 def test_which_attribute_a_question_picks_reviews_by(question, topic, key):
-    attribute = asked_attribute(question, topic)
-    assert (attribute.key if attribute else None) == key
+    attributes = asked_attributes(question, topic)
+    assert (attributes[0].key if attributes else None) == key and len(attributes) <= 1
+
+
+def test_a_question_naming_several_attributes_wants_them_all():
+    attributes = asked_attributes("which reviews are about baby girls who died?", ["baby", "girls", "died"])
+    assert [a.key for a in attributes] == ["baby", "girl", "died"]  # in the order asked
+    assert describe(attributes) == "a baby girl who died"
+    by_key = {a.key: a for a in ATTRIBUTES}
+    assert describe([by_key["teenager"]]) == "a teenager" and describe([by_key["died"]]) == "a child who died"
 
 
 def test_a_death_is_the_reviews_own_child_and_not_denied():
@@ -72,6 +80,7 @@ def test_which_reviews_concern_a_baby_or_a_death_is_answered_from_the_cards(sett
         ("which reviews are about babies?", "Child W"),
         ("which reviews are about a child who died?", "Child W"),
         ("which reviews concern teenagers?", "Child T"),
+        ("which reviews are about a baby who died?", "Child W"),
     ]:
         answer = engine.answer(question)
         assert answer.generator == "cards", (question, answer.reason)

@@ -70,16 +70,33 @@ _FRAME = frozenset(
 )
 
 
-def asked_attribute(question: str, topic_words: list[str]) -> Attribute | None:
-    """The attribute a "which reviews are about ..." question picks reviews by (the first one
-    it names: "teenagers rather than babies" asks for teenagers), if that is all it asks."""
+_CONTRAST = re.compile(r"\b(?:rather than|instead of|as opposed to|unlike|not|or)\b", re.I)
+
+
+def asked_attributes(question: str, topic_words: list[str]) -> list[Attribute]:
+    """What a "which reviews are about ..." question picks reviews by, if that is all it asks:
+    every attribute it names ("a baby girl who died"), or the first where it sets one against
+    the others ("teenagers rather than babies"). Empty for any other question."""
     if not _ABOUT.search(question):
-        return None
-    named = [(m.start(), a) for a in ATTRIBUTES if (m := a.asked.search(question))]
-    if not named:
-        return None
+        return []
+    found = ((m.start(), a) for a in ATTRIBUTES if (m := a.asked.search(question)))
+    named = sorted(found, key=lambda f: f[0])
     rest = [w for w in topic_words if w.lower() not in _FRAME and not _names_attribute(w)]
-    return None if rest else min(named, key=lambda found: found[0])[1]
+    if not named or rest:
+        return []
+    attributes = [a for _, a in named]
+    return attributes[:1] if _CONTRAST.search(question) else attributes
+
+
+def describe(attributes: list[Attribute]) -> str:
+    """How the answer names the children asked about: "a baby girl who died", "a teenager"."""
+    keys = {a.key for a in attributes}
+    sex = "girl" if "girl" in keys else "boy" if "boy" in keys else ""
+    age = next((k for k in ("baby", "young_child", "teenager") if k in keys), "")
+    alone = {"baby": "baby", "young_child": "toddler or young child", "teenager": "teenager", "": "child"}
+    before = {"baby": "baby", "young_child": "young", "teenager": "teenage", "": ""}
+    noun = f"{before[age]} {sex}".strip() if sex else alone[age]
+    return f"a {noun}" + (" who died" if "died" in keys else "")
 
 
 def _names_attribute(word: str) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from rag import prompts
-from rag.answer.attributes import Attribute, asked_attribute, card_evidence, child_died
+from rag.answer.attributes import Attribute, asked_attributes, card_evidence, child_died, describe
 from rag.answer.base import notice
 from rag.answer.render import render
 from rag.glossary import Glossary
@@ -76,9 +76,9 @@ class CollectionAnswers:
         if not query.cases and _LIST_REVIEWS.search(question):
             return self._list_reviews(query)
         if not query.cases and _WHICH_MENTION.search(question):
-            attribute = asked_attribute(question, query.topic_words)
-            if attribute is not None:
-                return self._reviews_where(query, attribute)
+            attributes = asked_attributes(question, query.topic_words)
+            if attributes:
+                return self._reviews_where(query, attributes)
             found = self._theme_in(question)
             if found is not None:
                 theme, wording = found
@@ -219,19 +219,24 @@ class CollectionAnswers:
             build.claim(card, _readable(quote.text), [quote], bullet=True)
         return build.answer(query, "collection: reviews using the words", grouped=True)
 
-    def _reviews_where(self, query: Query, attribute: Attribute) -> Answer:
-        """Every review whose card (or, for a death, whose text) says the child had the
-        attribute, with that quote; reviews that do not say so are not listed."""
+    def _reviews_where(self, query: Query, attributes: list[Attribute]) -> Answer:
+        """Every review whose card (or, for a death, whose text) says the child had all the
+        attributes, with those quotes; reviews that do not say so are not listed."""
         build = _Builder(self.documents, self.passages)
-        found = [(card, q) for card in self.insights.cards if (q := self._attribute_quote(card, attribute))]
-        total = len(self.insights.cards)
+        found = []
+        for card in self.insights.cards:
+            quotes = [self._attribute_quote(card, a) for a in attributes]
+            if all(quotes):
+                found.append((card, list({(q.doc_id, q.start): q for q in quotes}.values())))
+        total, what = len(self.insights.cards), describe(attributes)
         if not found:
-            build.say(prompts.ATTRIBUTE_NONE.format(what=attribute.description, total=total))
+            build.say(prompts.ATTRIBUTE_NONE.format(what=what, total=total))
             return build.answer(query, "collection: no review says so", abstained=True)
-        build.say(prompts.ATTRIBUTE_COUNT.format(count=len(found), total=total, what=attribute.description))
-        for card, quote in found:
-            build.claim(card, _readable(quote.text), [quote], bullet=True)
-        return build.answer(query, f"collection: reviews about {attribute.key}", grouped=True)
+        build.say(prompts.ATTRIBUTE_COUNT.format(count=len(found), total=total, what=what))
+        for card, quotes in found:
+            build.claim(card, " ".join(_readable(q.text) for q in quotes), quotes, bullet=True)
+        keys = "+".join(a.key for a in attributes)
+        return build.answer(query, f"collection: reviews about {keys}", grouped=True)
 
     def _attribute_quote(self, card: ReviewCard, attribute: Attribute) -> Quote | None:
         quote = card_evidence(card, attribute)
