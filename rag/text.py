@@ -244,6 +244,7 @@ QUESTION_STOPWORDS = _word_set(
     please give list show explain describe summarise summarize happen happened went go wrong did
     does document documents report reports mention mentions according talk talks timeline
     sequence events themselves yes didn't isn't wasn't doesn't don't put down one
+    compare compared comparing comparison contrast
     """
 )
 

@@ -118,6 +118,7 @@ def test_explicit_case_argument_wins():
 def test_case_names_are_not_topic_words():
     assert content_words("what went wrong with the consultation in Case S", DIRECTORY) == ["consultation"]
     assert content_words("which reviews mention over-optimism?", DIRECTORY) == ["optimism"]
+    assert content_words("compare what the reviews say about supervision", DIRECTORY) == ["supervision"]
 
 
 def test_a_question_about_the_collection_is_asked_afresh_after_a_case_exchange():
