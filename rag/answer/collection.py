@@ -15,15 +15,14 @@ import re
 
 from rag import prompts
 from rag.answer.attributes import Attribute, asked_attributes, card_evidence, child_died, describe
-from rag.answer.base import notice
-from rag.answer.render import render
+from rag.answer.card_answer import CardAnswerBuilder
 from rag.glossary import Glossary
 from rag.insights import Collection, Quote, ReviewCard
 from rag.insights.sentences import document_sentences, quote_of
 from rag.insights.themes import FINDING_SECTIONS, keyword_pattern
 from rag.query import Query
 from rag.text import match_stems
-from rag.types import Answer, AnswerPart, Citation, Document, Hit, Passage
+from rag.types import Answer, Document, Passage
 
 _LIST_REVIEWS = re.compile(
     r"\b(?:which|what|list|name|show)\b.{0,30}\b(?:reviews|cases|documents)\b.{0,40}"
@@ -105,7 +104,7 @@ class CollectionAnswers:
     # --- the answers --------------------------------------------------------------------
 
     def _list_reviews(self, query: Query) -> Answer:
-        build = _Builder(self.documents, self.passages)
+        build = CardAnswerBuilder(self.documents, self.passages)
         cards = self.insights.cards
         build.say(prompts.COLLECTION_REVIEWS.format(count=len(cards)))
         for card in cards:
@@ -114,8 +113,8 @@ class CollectionAnswers:
             build.claim(card, text, [title.quote] if title.quote else [], bullet=True)
         return build.answer(query, "collection: the list of reviews")
 
-    def _reviews_with(self, query: Query, theme, build: _Builder | None = None) -> Answer:
-        build = build or _Builder(self.documents, self.passages)
+    def _reviews_with(self, query: Query, theme, build: CardAnswerBuilder | None = None) -> Answer:
+        build = build or CardAnswerBuilder(self.documents, self.passages)
         tagged = self.insights.reviews_with(theme.id)
         total = len(self.insights.cards)
         if not tagged:
@@ -127,7 +126,7 @@ class CollectionAnswers:
         return build.answer(query, f"collection: reviews tagged {theme.id}", grouped=True)
 
     def _summary(self, query: Query, card: ReviewCard) -> Answer:
-        build = _Builder(self.documents, self.passages)
+        build = CardAnswerBuilder(self.documents, self.passages)
         for name in ("incident", "child_age"):
             field = card.field(name)
             if field.quote and not (
@@ -145,7 +144,7 @@ class CollectionAnswers:
         return build.answer(query, "collection: the review's card")
 
     def _recommendations(self, query: Query, card: ReviewCard) -> Answer:
-        build = _Builder(self.documents, self.passages)
+        build = CardAnswerBuilder(self.documents, self.passages)
         build.say(prompts.CARD_RECOMMENDATION_LIST.format(name=card.name, count=len(card.recommendations)))
         for item in card.recommendations:
             number = f"{item.number}. " if item.number else ""
@@ -156,7 +155,7 @@ class CollectionAnswers:
         """A review (often a briefing) that makes none: say so, and give what it found."""
         if not card.key_findings:
             return None
-        build = _Builder(self.documents, self.passages)
+        build = CardAnswerBuilder(self.documents, self.passages)
         build.say(prompts.CARD_NO_RECOMMENDATIONS.format(name=card.name))
         for item in card.key_findings:
             build.claim(card, item.text, [item.quote], bullet=True)
@@ -176,7 +175,7 @@ class CollectionAnswers:
         """Every review whose text uses the question's words for the theme (any form of them:
         "optimism", "optimistic"), its first such sentence cited, findings first; then the
         reviews tagged with the theme that never use the words."""
-        build = _Builder(self.documents, self.passages)
+        build = CardAnswerBuilder(self.documents, self.passages)
         wanted = match_stems(re.sub(r"\b[a-z]{2,5}-(?=[a-z])", "", wording.lower())) or match_stems(wording)
         total = len(self.insights.cards)
         found = [(card, q) for card in self.insights.cards if (q := self._first_mention(card, wanted))]
@@ -207,7 +206,7 @@ class CollectionAnswers:
         if not wanted:
             return None
         found = [(card, q) for card in self.insights.cards if (q := self._first_mention(card, *wanted))]
-        build = _Builder(self.documents, self.passages)
+        build = CardAnswerBuilder(self.documents, self.passages)
         total = len(self.insights.cards)
         if not found:
             if not literal:
@@ -222,7 +221,7 @@ class CollectionAnswers:
     def _reviews_where(self, query: Query, attributes: list[Attribute]) -> Answer:
         """Every review whose card (or, for a death, whose text) says the child had all the
         attributes, with those quotes; reviews that do not say so are not listed."""
-        build = _Builder(self.documents, self.passages)
+        build = CardAnswerBuilder(self.documents, self.passages)
         found = []
         for card in self.insights.cards:
             quotes = [self._attribute_quote(card, a) for a in attributes]
@@ -292,57 +291,3 @@ def _readable(text: str) -> str:
 
 def _same_quote(a: Quote | None, b: Quote | None) -> bool:
     return a is not None and b is not None and a.doc_id == b.doc_id and a.start < b.end and b.start < a.end
-
-
-class _Builder:
-    """Parts and citations of an answer made from cards."""
-
-    def __init__(self, documents: dict[str, Document], passages: dict[str, Passage]):
-        self.documents = documents
-        self.passages = passages
-        self.parts: list[AnswerPart] = []
-        self.citations: list[Citation] = []
-        self._grouped = False
-
-    def say(self, text: str) -> None:
-        self.parts.append(notice(text, len(self.parts)))
-
-    def claim(
-        self, card: ReviewCard, text: str, quotes: list[Quote], bullet: bool = False, grouped: bool = False
-    ):
-        numbers = tuple(self._cite(card, q) for q in quotes)
-        review = card.name if grouped else card.name
-        self.parts.append(AnswerPart(review, text, numbers, line=len(self.parts), bullet=bullet))
-
-    def _cite(self, card: ReviewCard, quote: Quote) -> int:
-        document = self.documents.get(quote.doc_id)
-        n = len(self.citations) + 1
-        self.citations.append(
-            Citation(
-                n=n, doc_id=quote.doc_id, title=document.title if document else "", case=card.name,
-                page=quote.page, section=quote.section, paragraph=quote.paragraph, quote=quote.text,
-                text=quote.text, start=quote.start, end=quote.end, score=1.0, passage_id=quote.passage_id,
-                page_end=quote.page_end, review=card.review,
-            )
-        )  # fmt: skip
-        return n
-
-    def _cited_passages(self) -> list[Hit]:
-        """The passages the answer quotes, in order: what it was drawn from."""
-        ids = dict.fromkeys(c.passage_id for c in self.citations if c.passage_id in self.passages)
-        return [Hit(self.passages[pid], 1.0) for pid in ids]
-
-    def answer(self, query: Query, reason: str, grouped: bool = False, abstained: bool = False) -> Answer:
-        return Answer(
-            question=query.question,
-            answer=render(self.parts, grouped),
-            abstained=abstained,
-            generator="cards",
-            latency_ms=0.0,
-            citations=self.citations,
-            retrieved=self._cited_passages(),
-            reason=reason,
-            cases=sorted({c.case for c in self.citations}) or query.case_names,
-            parts=self.parts,
-            grouped=grouped,
-        )
