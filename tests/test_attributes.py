@@ -86,3 +86,17 @@ def test_which_reviews_concern_a_baby_or_a_death_is_answered_from_the_cards(sett
         assert answer.generator == "cards", (question, answer.reason)
         assert {c.case.split(" (")[0] for c in answer.citations} == {wanted}, (question, answer.answer)
         assert answer.answer.startswith("1 of the 2 reviews")
+
+
+def test_why_a_review_was_held_is_answered_with_what_happened_from_its_card(settings, fake_embedder):
+    settings.corpus_dir.mkdir()
+    story = (
+        "Child W was a baby girl aged four months when she died at home. The health visitor saw her twice."
+    )
+    (settings.corpus_dir / "vale.md").write_text(_review("Vale", "Child W", story), encoding="utf-8")
+    ingest(settings, embedder=fake_embedder)
+    engine = Engine.load(settings, embedder=fake_embedder)
+    answer = engine.answer("why was the Vale review held?")
+    assert answer.generator == "cards" and not answer.abstained, answer.reason
+    assert [c.quote for c in answer.citations] == [story.split(". ")[0] + "."]
+    assert engine.answer("why was the Vale review not published?").generator != "cards"

@@ -51,6 +51,13 @@ _SUMMARISE = re.compile(r"\b(?:summari[sz]e|summary of|overview of|tell me about
 _RECOMMEND = re.compile(r"\b(?:recommend(?:ed|s|ations?)?|recs)\b", re.IGNORECASE)
 _RECOMMEND_WHAT = re.compile(r"^\s*(?:what|list|which)\b[^?]{0,80}\b(?:recommend|recs)", re.IGNORECASE)
 MOST_FINDINGS_IN_SUMMARY = 3
+# "Why was the SCR held into Child N?", "what led to this review?": what happened to the child.
+_WHY_REVIEW = re.compile(
+    r"\bwhy (?:was|were|did) (?:an?|the|this|that) (?:[\w'-]+ ){0,3}?(?:scr|review|lcspr|cspr)"
+    r"\b(?! (?:not|never))|"
+    r"\bwhat (?:led to|triggered|prompted|caused) (?:the|this|that|an?) (?:scr|review)\b",
+    re.IGNORECASE,
+)
 
 
 class CollectionAnswers:
@@ -97,6 +104,8 @@ class CollectionAnswers:
                 if card.recommendations
                 else self._no_recommendations(query, card)
             )
+        if _WHY_REVIEW.search(question):
+            return self._why_held(query, card)
         if _SUMMARISE.search(question) and not _narrowed(query, allow=("review", "case", "report")):
             return self._summary(query, card)
         return None
@@ -142,6 +151,15 @@ class CollectionAnswers:
         if not build.parts:
             return None  # type: ignore[return-value]
         return build.answer(query, "collection: the review's card")
+
+    def _why_held(self, query: Query, card: ReviewCard) -> Answer | None:
+        """Why the review was held: what happened to the child, as the card cites it."""
+        incident = card.field("incident")
+        if not incident.quote:
+            return None  # the passages may still say
+        build = CardAnswerBuilder(self.documents, self.passages)
+        build.claim(card, _readable(incident.quote.text), [incident.quote])
+        return build.answer(query, "collection: what happened, from the review's card")
 
     def _recommendations(self, query: Query, card: ReviewCard) -> Answer:
         build = CardAnswerBuilder(self.documents, self.passages)
