@@ -255,6 +255,21 @@ def test_a_date_or_count_must_be_given_for_what_the_question_asks_about():
     assert said_of_topic("age", ["old", "injured"], "She was a two year old when she presented at hospital.")
 
 
+def test_a_question_naming_a_review_is_not_off_topic_for_one_word_the_review_never_uses(
+    settings, fake_embedder
+):
+    engine = _engine_over_one_review(
+        settings,
+        fake_embedder,
+        "# Vale Safeguarding Children Partnership: Serious Case Review, Child R\n\n## Method\n\n"
+        "Five agencies contributed reports to the review of Child R. "
+        "The agencies were children's social care, health, police, education and housing.\n",
+    )
+    fed = engine.answer("which agencies fed into the Child R review")
+    assert fed.reason != "off topic: words not in the reviews" and not fed.abstained, fed.reason
+    assert engine.answer("what did the Child R review say about knife crime on trains").abstained
+
+
 def test_the_same_sentence_scored_twice_is_one_sentence():
     # A compound question scores a sentence once per part: the copies are distinct objects
     # with equal vectors and features, and must compare by the sentence they quote.
@@ -265,7 +280,9 @@ def test_the_same_sentence_scored_twice_is_one_sentence():
     from rag.types import Hit, Passage
 
     text = "The conference was held on 4 May 2015. The plan lasted a year."
-    passage = Passage("d#0001", "d", "T", "Child R", "", 2015, 1, None, "Summary", None, 0, len(text), text, 1)
+    passage = Passage(
+        "d#0001", "d", "T", "Child R", "", 2015, 1, None, "Summary", None, 0, len(text), text, 1
+    )
     unit = Unit(passage.id, 0, 38, text[:38], text[:38], np.ones(4, dtype=np.float32))
     other = Unit(passage.id, 39, len(text), text[39:], text[39:], np.ones(4, dtype=np.float32))
     hit = Hit(passage, 1.0)

@@ -100,6 +100,8 @@ class SentenceChooser:
         if not known_words | unknown:
             return False
         known = len(known_words) / len(known_words | unknown)
+        if query.case_source == "question" and len(unknown) < 2:
+            return False  # it names a review of the collection; one stray word ("fed into") is no topic
         closest = max(float(c.unit.vector @ topic_vector) for c in scored)
         return known < self.settings.known_words_below and closest < self.settings.off_topic_cosine
 
