@@ -41,21 +41,20 @@ _THIS_CHILD = _words(r"\b(?:the|this) (?:child|baby|infant|boy|girl)\b", r"\b(?:
 @dataclass(frozen=True)
 class Attribute:
     key: str  # "died" | "teenager" | "baby" | "young_child" | "boy" | "girl"
-    description: str  # how the answer names it: "a child who died"
-    asked: re.Pattern[str]  # the question's words for it
+    asked: re.Pattern[str]  # the question's words for it (`describe` names it in the answer)
 
 
 ATTRIBUTES = [
-    Attribute("died", "a child who died", _words(
+    Attribute("died", _words(
         r"\b(?:who|that) died\b", r"\bdied\b", r"\b(?:child|baby|infant) deaths?\b",
         r"\bdeath of (?:a|the) (?:child|baby|infant)\b", r"\bfatal")),
-    Attribute("teenager", "a teenager", _words(
+    Attribute("teenager", _words(
         r"\bteen(?:ager|agers|age)?s?\b", r"\badolescen\w*", r"\byoung people\b", r"\bolder children\b")),
-    Attribute("baby", "a baby", _words(r"\bbab(?:y|ies)\b", r"\binfants?\b", r"\bnew-?borns?\b")),
-    Attribute("young_child", "a toddler or young child", _words(
+    Attribute("baby", _words(r"\bbab(?:y|ies)\b", r"\binfants?\b", r"\bnew-?borns?\b")),
+    Attribute("young_child", _words(
         r"\btoddlers?\b", r"\b(?:small|young|little) children\b", r"\bunder[- ]fives?\b", r"\bpre-?school")),
-    Attribute("boy", "a boy", _words(r"\bboys?\b")),
-    Attribute("girl", "a girl", _words(r"\bgirls?\b")),
+    Attribute("boy", _words(r"\bboys?\b")),
+    Attribute("girl", _words(r"\bgirls?\b")),
 ]  # fmt: skip
 _ABOUT = re.compile(
     r"\b(?:which|what|how many|list)\b.{0,25}\b(?:reviews|cases|scrs|reports)\b.{0,30}"

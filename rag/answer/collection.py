@@ -265,11 +265,16 @@ class CollectionAnswers:
     def _first_mention(self, card: ReviewCard, *wanted: set[str], test=None) -> Quote | None:
         """The card's first sentence holding every stem of one of `wanted` (or passing `test`),
         a finding first."""
+        if test is None:
+
+            def test(text: str) -> bool:
+                stems = match_stems(text)
+                return any(words <= stems for words in wanted)
+
         best = None
         for doc_id in card.documents:
             for sentence in self._sentences(doc_id):
-                stems = match_stems(sentence.text)
-                if test(sentence.text) if test else any(words <= stems for words in wanted):
+                if test(sentence.text):
                     if sentence.section_type in FINDING_SECTIONS:
                         return quote_of(sentence, self.documents[doc_id])
                     best = best or quote_of(sentence, self.documents[doc_id])

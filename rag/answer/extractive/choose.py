@@ -244,9 +244,12 @@ class SentenceChooser:
         # The detail must sit in a sentence about the question's topic, not anywhere at all.
         floor = self.scorer.relative_floor * max(c.score for c in scored)
         with_detail = [
-            c for c in scored if c.score >= floor and holds_detail(query.expects, c.unit.text, holder)
+            c
+            for c in scored
+            if c.score >= floor
+            and holds_detail(query.expects, c.unit.text, holder)
+            and said_of_topic(query.expects, query.topic_words, c.unit.text)
         ]
-        with_detail = [c for c in with_detail if said_of_topic(query.expects, query.topic_words, c.unit.text)]
         if not with_detail:
             return query.expects
         best = max(with_detail, key=lambda c: c.score)
