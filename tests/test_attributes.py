@@ -56,7 +56,7 @@ def test_a_question_naming_several_attributes_wants_them_all():
 def test_a_death_is_the_reviews_own_child_and_not_denied():
     assert child_died("Child W died in hospital two days later.", "Child W")
     assert child_died("The baby died at home in the spring.", "Child W")
-    assert not child_died("A review is required when a child dies or is seriously harmed.", "Child W")
+    assert not child_died("A review is required when a child has died or been seriously harmed.", "Child W")
     assert not child_died("Child W was not a child who had died, but one who harmed others.", "Child W")
 
 
