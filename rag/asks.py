@@ -81,7 +81,8 @@ _EXPECTS: list[tuple[str, re.Pattern[str]]] = [
         "named",
         re.compile(
             r"\bwhich (?:[\w'-]+ ){0,4}?(?:hospital|school|tool|framework|model|charity|prison|court|nursery|"
-            r"police force|trust|app|website)\b(?= (?:did|was|were|is|does|had|has|do)\b)",
+            r"police force|trust|app|website|agency|service|organi[sz]ation|team|unit|ward|project)\b"
+            r"(?= (?:did|was|were|is|does|had|has|do)\b)",
             re.I,
         ),
     ),

@@ -11,6 +11,12 @@ ABSTAIN_WEAK_EVIDENCE = (
     "the closest passages are listed as related, in case they help."
 )
 ABSTAIN_MISSING_DETAIL = ABSTAIN + " The passages about this topic do not give {what}."
+ABSTAIN_RESTATED = (
+    ABSTAIN + " The passages mention what the question asks about but do not say what it was; "
+    "they are listed as related."
+)
+PREMISE_NOT_FOUND = "No passage says that the review {what}, as the question assumes."
+JUDGEMENT_NAMES = {"blame": "blamed anyone", "criticism": "criticised anyone", "praise": "praised anyone"}
 ABSTAIN_UNKNOWN_CASE = ABSTAIN + " {cases} is not among the reviews indexed here ({known})."
 
 UNDERSTOOD_AS = "Showing results for: {text}"

@@ -52,6 +52,14 @@ _NEXT_STARTS_SENTENCE = re.compile(r"[\"'‘“(\[]?[A-Z0-9•\-–]")
 _WORD = re.compile(r"\w+(?:[’'-]\w+)*")
 
 
+# "No concerns about ...", "did not seek to determine ...": a denial close before, same clause.
+_DENIAL = re.compile(r"\b(?:no|not|never|neither|nor|without|absence of|none)\b[^.;:]{0,60}$", re.I)
+
+
+def denied_before(text: str, start: int) -> bool:
+    return bool(_DENIAL.search(text[:start]))
+
+
 def words(text: str) -> list[str]:
     return _WORD.findall(text)
 

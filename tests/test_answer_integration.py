@@ -45,6 +45,13 @@ def test_which_reviews_mention_over_optimism(real_engine):
     assert f"{len(cited)} of the {len(real_engine.insights.cards)} reviews" in answer.answer
 
 
+def test_a_fact_asked_about_a_theme_word_is_not_answered_with_the_theme_list(real_engine):
+    """"Stepfather" is a word of the hidden-men theme, but the question asks who was convicted."""
+    answer = real_engine.answer("in which reviews was the stepfather convicted or sentenced, and for what?")
+    assert answer.generator != "cards", answer.reason
+    assert real_engine.answer("which reviews discuss hidden men?").generator == "cards"
+
+
 def test_follow_up_about_recommendations(real_engine):
     first = real_engine.answer("what went wrong with the consultation in Case S")
     history = [{"role": "user", "content": first.question}, {"role": "assistant", "content": first.answer}]

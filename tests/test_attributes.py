@@ -100,3 +100,6 @@ def test_why_a_review_was_held_is_answered_with_what_happened_from_its_card(sett
     assert answer.generator == "cards" and not answer.abstained, answer.reason
     assert [c.quote for c in answer.citations] == [story.split(". ")[0] + "."]
     assert engine.answer("why was the Vale review not published?").generator != "cards"
+    assert engine.answer("why was the Vale review commissioned").generator == "cards"
+    # Asking why the review said something is a question about the review's text.
+    assert engine.answer("why did the Vale review blame the health visitor?").generator != "cards"

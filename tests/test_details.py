@@ -43,6 +43,9 @@ def test_a_sentence_holds_the_kind_of_detail_asked_for(kind, sentence, holds):
 def test_a_numbered_label_is_not_a_figure():
     assert not holds_detail("number", "Professionals were worried about Sibling 2 before the birth.")
     assert holds_detail("number", "Sibling 2 was seen at A&E three times.")
+    assert not holds_detail("number", "Recommendation 7: the school should review its search policy.")
+    assert not holds_detail("number", "As section 4.2 and Finding 3 set out, the plan was not followed.")
+    assert holds_detail("number", "The review makes six findings and nine recommendations.")
 
 
 def test_a_detail_asked_of_someone_must_be_said_of_them():

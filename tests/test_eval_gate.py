@@ -64,7 +64,7 @@ def test_gold_set_meets_the_thresholds_with_the_real_model(real_index, tmp_path)
     again = eval_run.evaluate(load_gold(renamed_path), settings, engines=engines)[0].rows
     strip = lambda row: replace(row, latency_ms=0.0)  # noqa: E731
     assert [strip(r) for r in again] == [strip(r) for r in runs[0].rows[:RENAMED]]
-    assert (tmp_path / "out" / "report.html").read_text().count("<svg") == 2  # category, case
+    assert (tmp_path / "out" / "report.html").read_text().count("<svg") == 3  # category, case, document
     _no_answer_sentence_is_junk(tmp_path / "out" / "results.jsonl")
 
 

@@ -24,6 +24,7 @@ from rag.eval.score import (
     BUDGET_KEY,
     budget_texts,
     by_case,
+    by_review,
     contains,
     score_item,
     summarise,
@@ -201,6 +202,18 @@ def test_groups_by_case_count_multi_case_items_in_each():
     groups = by_case(rows)
     assert set(groups) == {"Case S", "Child H", "(no case named)"}
     assert groups["Child H"]["items"] == 1 and groups["(no case named)"]["items"] == 1
+
+
+def test_groups_by_review_tell_same_label_reviews_apart_by_document():
+    quote = {"doc": "b.pdf", "quote": Q1}
+    rows = [
+        score_item(item(id="a", cases=["Child A"], reviews=["a.pdf"]), answer()),
+        score_item(item(id="b", cases=["Child A"], evidence=[quote]), answer()),
+        score_item(item(id="c", cases=["Child A"], answerable=False, evidence=[]), answer()),
+    ]
+    groups = by_review(rows)
+    assert set(groups) == {"a.pdf", "b.pdf"}  # the item about no document is left out
+    assert groups["a.pdf"]["items"] == 1 and groups["b.pdf"]["items"] == 1
 
 
 def test_own_mrr_and_hit_at_k_agree_with_ir_measures():

@@ -140,7 +140,7 @@ def test_rag_eval_end_to_end_with_a_fake_embedder(
     assert metrics["ir_measures"]["mrr"] == pytest.approx(metrics["overall"]["mrr"], abs=1e-4)
     assert (out / "compare" / "bm25-only" / "results.jsonl").exists()
     html = (out / "report.html").read_text()
-    assert html.count("<svg") == 4 and "bm25-only" in html  # split, category, case, compare
+    assert html.count("<svg") == 5 and "bm25-only" in html  # split, category, case, document, compare
     assert (out / "report.md").read_text().startswith("# Evaluation report")
 
     assert main(["eval", "--gold", str(renamed), "--out", str(tmp_path / "out2")]) == 0

@@ -173,6 +173,8 @@ def test_no_sentence_of_the_real_reviews_is_taken_for_an_instruction(fake_index)
 def test_a_label_named_once_on_the_title_page_names_the_review():
     assert guess_review(f"{HAPPENED} {LEARNING}").label == "Child Q"
     assert guess_review(f"Review of Child Q\n\n{LEARNING}").label == "Child Q"
+    long_title = "# Vale and Dale Safeguarding Children Partnership: Serious Case Review, Child Q"
+    assert guess_review(f"{long_title}\n\n{LEARNING}").label == "Child Q"
     # Not when the text names another label too, or only after its title page.
     assert guess_review(f"{HAPPENED} A similar case, Child P, was noted.").label == ""
     assert guess_review("Intro. " * 400 + HAPPENED, title_page="Intro.").label == ""

@@ -49,12 +49,16 @@ _LITERAL_VERB = re.compile(r"^(?:mention|refer|use)", re.I)
 MOST_PHRASE_WORDS = 4  # longer: a question about a topic, which the passages answer better
 _SUMMARISE = re.compile(r"\b(?:summari[sz]e|summary of|overview of|tell me about|key points of)\b", re.I)
 _RECOMMEND = re.compile(r"\b(?:recommend(?:ed|s|ations?)?|recs)\b", re.IGNORECASE)
-_RECOMMEND_WHAT = re.compile(r"^\s*(?:what|list|which)\b[^?]{0,80}\b(?:recommend|recs)", re.IGNORECASE)
+_RECOMMEND_WHAT = re.compile(
+    r"^\s*(?:what|list|which|how many)\b[^?]{0,80}\b(?:recommend|recs)", re.IGNORECASE
+)
 MOST_FINDINGS_IN_SUMMARY = 3
 # "Why was the SCR held into Child N?", "what led to this review?": what happened to the child.
+# Not "why did the review blame ...": that asks about something the review said.
 _WHY_REVIEW = re.compile(
     r"\bwhy (?:was|were|did) (?:an?|the|this|that) (?:[\w'-]+ ){0,3}?(?:scr|review|lcspr|cspr)"
-    r"\b(?! (?:not|never))|"
+    r"\b(?=\s*(?:[?.]|$|(?:held|carried|commissioned|undertaken|conducted|done|happen\w*|take place|"
+    r"needed|necessary|set up|initiated|start\w*|into|about|on|of|in)\b))|"
     r"\bwhat (?:led to|triggered|prompted|caused) (?:the|this|that|an?) (?:scr|review)\b",
     re.IGNORECASE,
 )
@@ -86,7 +90,7 @@ class CollectionAnswers:
             if attributes:
                 return self._reviews_where(query, attributes)
             found = self._theme_in(question)
-            if found is not None:
+            if found is not None and not _asks_more_than(query, found[1]):
                 theme, wording = found
                 if _LITERAL.search(question):
                     return self._reviews_mentioning(query, theme, wording)
@@ -306,6 +310,23 @@ def _narrowed(query: Query, allow: tuple[str, ...] = ()) -> bool:
     generic = {"recommend", "recommendation", "recommendations", "recs", "review", "summarise", "summary",
                "summarize", "tell", "overview", "key", "points", "make", "made", "did", *allow}  # fmt: skip
     return any(w.lower() not in generic for w in query.topic_words)
+
+
+# Words of a "which reviews discuss X" question that are not about X.
+_ASKING_WHICH = match_stems(
+    "which what how many any list reviews review cases case documents scrs mention mentions mentioned "
+    "discuss discusses talk talks about raise raised cover covers feature features involve involves say says "
+    "refer refers theme themes issue issues collection this these there do does did count"
+)
+MOST_OTHER_WORDS = 1  # more: the question asks something about X, which the passages answer
+
+
+def _asks_more_than(query: Query, wording: str) -> bool:
+    """"In which reviews was the stepfather convicted?" names a theme's word ("stepfather")
+    but asks a fact about it: a list of the reviews tagged with the theme does not answer it."""
+    asked = match_stems(" ".join(query.topic_words)) & match_stems(query.question)  # not glossary-added
+    other = asked - match_stems(wording) - _ASKING_WHICH
+    return len(other) > MOST_OTHER_WORDS
 
 
 def _readable(text: str) -> str:

@@ -165,6 +165,7 @@ class Evaluation:
             "by_category": ev.by_category(self.rows),
             "by_split": ev.by_split(self.rows, assigned) if assigned else {},
             "by_case": ev.by_case(self.rows),
+            "by_review": ev.by_review(self.rows),
             "ir_measures": ir_measures_check(self.rows),
         }
 

@@ -11,7 +11,7 @@ import re
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
 
@@ -135,6 +135,7 @@ class ItemScore:
     citation_recall: float | None = None
     citation_precision: float | None = None
     key_points: float | None = None
+    reviews: tuple[str, ...] = field(default=(), compare=False)  # documents it is about: bookkeeping
 
     @property
     def quality_parts(self) -> dict[str, float]:
@@ -208,7 +209,13 @@ def score_item(item: GoldItem, answer: dict[str, Any]) -> ItemScore:
         citation_recall=citation_recall,
         citation_precision=citation_precision,
         key_points=key_points,
+        reviews=item_reviews(item),
     )
+
+
+def item_reviews(item: GoldItem) -> tuple[str, ...]:
+    """The documents an item is about: those it names, else those holding its evidence."""
+    return tuple(item.reviews) or tuple(dict.fromkeys(e.doc for e in item.evidence))
 
 
 def _retrieval(quotes: list[str], retrieved: list[dict[str, Any]]) -> Retrieval:
@@ -288,6 +295,12 @@ def by_split(scores: list[ItemScore], assigned: dict[str, str]) -> dict[str, Any
 def by_case(scores: list[ItemScore]) -> dict[str, Any]:
     """Items naming several cases count in each; items naming none are grouped together."""
     return by_group(scores, lambda s: s.cases or ["(no case named)"])
+
+
+def by_review(scores: list[ItemScore]) -> dict[str, Any]:
+    """Per document: a review the system does worse on stands out, whatever its label
+    (two reviews both called "Child A" are told apart). Items about no review are left out."""
+    return by_group(scores, lambda s: s.reviews)
 
 
 def _mean(values: list[float]) -> float | None:

@@ -120,7 +120,7 @@ def _names_its_subject(head: str, label: str) -> bool:
     with Child P")."""
     kind, mark = label.split(" ", 1)
     said = rf"(?i:{kind})\s+{re.escape(mark)}\b"
-    if re.search(rf"^[^\n.]{{0,60}}\b{said}[ \t]*$", head, re.MULTILINE):
+    if re.search(rf"^[^\n.]{{0,150}}\b{said}[ \t]*$", head, re.MULTILINE):  # long board names
         return True
     return bool(re.search(rf"(?:^|[.!?][\"'’”)\]]*\s+){said}(?:['’]s)?\s+[a-z]", head, re.MULTILINE))
 

@@ -27,6 +27,7 @@ import numpy as np
 from rag.insights.sentences import Sentence, quote_of
 from rag.insights.types import Theme, ThemeTag
 from rag.store.sentence_vectors import text_key
+from rag.text import denied_before
 from rag.types import Document
 
 PACKAGED_MODEL = Path(__file__).resolve().parent.parent / "data" / "theme_model.json"
@@ -46,8 +47,6 @@ EVIDENCE_FLOOR = 0.2  # supporting sentences: at least this likely to express th
 SHORT_WORDS = 5  # fewer words than this: a heading or a fragment more than a statement
 # Sections that state what the review found, rather than telling the story.
 FINDING_SECTIONS = ("analysis", "learning", "summary", "recommendations", "response")
-# A keyword preceded closely by one of these is denied, not asserted.
-_NEGATION = re.compile(r"\b(?:no|not|never|neither|nor|without|absence of|none)\b[^.;:]{0,60}$", re.I)
 
 
 @dataclass(frozen=True)
@@ -129,7 +128,7 @@ class ThemeMatcher:
                 continue
             for i, sentence in enumerate(sentences):
                 for found in pattern.finditer(sentence.text):
-                    if _NEGATION.search(sentence.text[: found.start()]):
+                    if denied_before(sentence.text, found.start()):
                         negated[i, j] = True
                     else:
                         keyword[i, j] = True

@@ -14,7 +14,7 @@ from rag.store.files import atomic_write_text
 # Bump when loading, cleaning or chunking logic changes what passages come out, or review
 # identity changes what a document is called or answers to (its aliases), so that a new index
 # is built instead of reusing documents read the old way.
-PIPELINE_VERSION = 7
+PIPELINE_VERSION = 8
 BM25_STEMMER = "english"
 
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from rag.answer.base import StreamEvent, abstention, events_of
+from rag.answer.base import StreamEvent, abstention, add_notice, events_of
 from rag.answer.citations import Chosen, cite
 from rag.answer.extractive.choose import SentenceChooser, order_for_reading
 from rag.answer.extractive.scoring import without_footnote_marks
@@ -42,7 +42,7 @@ class ExtractiveAnswerer:
         draft = self.chooser.draft(query, self.topic_vector(query), hits)
         if draft.abstain:
             return abstention(query, draft.abstain, draft.reason, hits)
-        return self.compose(query, draft.chosen, hits)
+        return add_notice(self.compose(query, draft.chosen, hits), draft.notice)
 
     def stream(self, query: Query, hits: list[Hit]) -> Iterator[StreamEvent]:
         return events_of(self.answer(query, hits))

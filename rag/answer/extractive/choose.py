@@ -17,9 +17,17 @@ import numpy as np
 
 from rag import prompts
 from rag.answer.citations import Chosen
+from rag.answer.extractive.checks import asks_why, restates_question, unsupported_judgement
 from rag.answer.extractive.features import INDEX, Candidate, passage_features, with_gaps
 from rag.answer.extractive.model import get_scorer
-from rag.answer.extractive.scoring import CUES, SECTION_REF, has_number, holds_detail, never_an_answer
+from rag.answer.extractive.scoring import (
+    CUES,
+    SECTION_REF,
+    counts_topic,
+    has_number,
+    holds_detail,
+    never_an_answer,
+)
 from rag.asks import ROLE_PATTERNS
 from rag.query import Query
 from rag.retrieve.sentences import SentenceIndex
@@ -37,6 +45,7 @@ class Draft:
     chosen: list[Chosen]
     abstain: str | None = None  # the wording to show instead, when abstaining
     reason: str = ""
+    notice: str = ""  # a line to say before the answer ("no passage says ..., as the question assumes")
 
 
 class SentenceChooser:
@@ -79,7 +88,24 @@ class SentenceChooser:
         missing = self._missing_detail(query, scored, chosen)
         if missing:
             return self._missing(missing)
-        return Draft(chosen)
+        return self._checked(query, chosen)
+
+    @staticmethod
+    def _checked(query: Query, chosen: list[Chosen]) -> Draft:
+        """The chosen sentences, unless they only repeat the question or do not make the
+        judgement it takes for granted (rag.answer.extractive.checks)."""
+        texts = [c.unit.text for c in chosen]
+        if not query.cross_case and restates_question(query.question, texts):
+            return Draft([], prompts.ABSTAIN_RESTATED, "sentences only restate the question")
+        judgement = unsupported_judgement(query.question, texts)
+        if not judgement:
+            return Draft(chosen)
+        # "Why did the review blame ..." has no answer when it did not; "it blamed X, didn't it?"
+        # has one: no, and what the review does say.
+        premise = prompts.PREMISE_NOT_FOUND.format(what=prompts.JUDGEMENT_NAMES[judgement])
+        if asks_why(query.question):
+            return Draft([], f"{prompts.ABSTAIN} {premise}", f"premise not found: {judgement}")
+        return Draft(chosen, notice=f"{premise} What the passages do say:")
 
     @staticmethod
     def _missing(detail: str) -> Draft:
@@ -243,11 +269,13 @@ class SentenceChooser:
         holder = ROLE_PATTERNS.get(query.detail_holder or "")
         # The detail must sit in a sentence about the question's topic, not anywhere at all.
         floor = self.scorer.relative_floor * max(c.score for c in scored)
+        # "Fourteen recommendations" answers "how many recommendations" wherever it ranks.
+        counted = query.expects == "number"
         with_detail = [
             c
             for c in scored
-            if c.score >= floor
-            and holds_detail(query.expects, c.unit.text, holder)
+            if (c.score >= floor or (counted and counts_topic(c.unit.text, query.topic_words)))
+            and holds_detail(query.expects, c.unit.text, holder, query.question)
             and said_of_topic(query.expects, query.topic_words, c.unit.text)
         ]
         if not with_detail:

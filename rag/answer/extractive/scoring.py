@@ -7,7 +7,7 @@ import re
 
 from rag.ingest import anatomy
 from rag.retrieve.sentences import Unit
-from rag.text import match_stems
+from rag.text import denied_before, match_stems
 from rag.types import Passage
 
 CUES: dict[str, re.Pattern[str]] = {
@@ -114,7 +114,8 @@ DETAILS: dict[str, re.Pattern[str]] = {
     # a quoted title.
     "named": re.compile(
         r"\b(?:[A-Z][\w'’]+ (?:and |& |of )?){1,5}(?:Hospital|School|Academy|College|Trust|Centre|Center|"
-        r"Tool|Toolkit|Framework|Model|Court|Prison|Nursery|Police|Constabulary|Charity)\b|"
+        r"Tool|Toolkit|Framework|Model|Court|Prison|Nursery|Police|Constabulary|Charity|Team|Service|"
+        r"Services|Unit|Agency|Project|Partnership|Council|Aid|Association|Society|Ward)\b|"
         r"[\"“‘][A-Z][^\"”’]{3,60}[\"”’]"
     ),
     # A day of a month: "4 May 2015", "May 4th", "04/05/2015".
@@ -131,20 +132,51 @@ DETAILS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
 }
-# Labels with a number ("Sibling 1", "Adult 2") are names, not figures: a question asking how
-# many must not be answered by them.
+# Labels with a number ("Sibling 1", "Adult 2", "Recommendation 7") are names, not figures: a
+# question asking how many must not be answered by them.
 _NUMBERED_LABEL = re.compile(
-    r"\b(?:child|sibling|adult|baby|mother|father|parent|person|professional|man|woman|male|female)\s+\d+\b",
+    r"\b(?:child|sibling|adult|baby|mother|father|parent|person|professional|man|woman|male|female|"
+    r"recommendation|finding|section|paragraph|para|appendix|page|stage|phase|figure|table|chapter|"
+    r"learning point|lesson|theme|key (?:issue|message))\s+\d+(?:\.\d+)*\b",
     re.I,
 )
 
 
-def holds_detail(kind: str, text: str, holder: re.Pattern[str] | None = None) -> bool:
+# Details a sentence must state, not deny: "the review did not seek to determine the cause of
+# death" names a cause of death without giving one.
+_STATED_ONLY = frozenset({"cause"})
+# "The longest sentence", "the youngest sibling": the answer must single one out too; a total
+# ("sentences amounting to 34 years") does not answer it.
+_SUPERLATIVE = re.compile(
+    r"\b(?:longest|shortest|largest|smallest|biggest|highest|lowest|greatest|maximum|minimum|"
+    r"youngest|oldest|eldest)\b",
+    re.I,
+)
+_COUNT = re.compile(rf"\b(?:\d+|{_NUMBER_WORDS})\s+(?P<counted>(?:[a-z-]+\s+)?[a-z-]+)", re.I)
+_COUNTED = frozenset({"sentence", "duration", "number", "amount", "age"})
+
+
+def counts_topic(text: str, topic_words: list[str]) -> bool:
+    """"Fourteen recommendations", "3 strategy meetings": a number right before a word of the
+    question's topic, the very count "how many recommendations" asks for."""
+    topic = match_stems(" ".join(topic_words))
+    for found in _COUNT.finditer(_NUMBERED_LABEL.sub("", text)):
+        if match_stems(found.group("counted")) & topic:
+            return True
+    return False
+
+
+def holds_detail(kind: str, text: str, holder: re.Pattern[str] | None = None, question: str = "") -> bool:
     """Whether a sentence holds the kind of detail asked for (and, when the question asks it of
-    someone other than the child, names that person)."""
+    someone other than the child, names that person; when it asks for the most or least of
+    something, singles one out)."""
     if holder is not None and not holder.search(text):
         return False
-    return bool(DETAILS[kind].search(_NUMBERED_LABEL.sub("", text)))
+    if kind in _COUNTED and _SUPERLATIVE.search(question) and not _SUPERLATIVE.search(text):
+        return False
+    plain = _NUMBERED_LABEL.sub("", text)
+    found = DETAILS[kind].finditer(plain)
+    return any(kind not in _STATED_ONLY or not denied_before(plain, m.start()) for m in found)
 _URL = re.compile(r"https?://\S+|www\.\S+")
 SECTION_REF = re.compile(r"\b(?:section|paragraph|para)\s+(\d+(?:\.\d+)*)", re.I)
 

@@ -155,6 +155,7 @@ def build_report(
             *([_group_table("Train and test split", metrics["by_split"])] if metrics.get("by_split") else []),
             _group_table("By question type", metrics["by_category"]),
             _group_table("By case", metrics["by_case"]),
+            *([_group_table("By review document", metrics["by_review"])] if metrics.get("by_review") else []),
         ],
         comparison=_comparison(compare_rows(metrics)),
         worst=worst_items(results, scores, items),
