@@ -126,13 +126,19 @@ def test_rag_eval_end_to_end_with_a_fake_embedder(
     settings, corpus_copy, fake_embedder, tmp_path, monkeypatch
 ):
     ingest(settings, embedder=fake_embedder)
-    monkeypatch.setattr("rag.embed.get_embedder", lambda _settings: fake_embedder)
+    # Through the embedder cache, not by replacing get_embedder: a module first imported during
+    # the test would keep the replacement (`from rag.embed import get_embedder`) for the session.
+    from rag import embed
+
+    key = (settings.embed.model, settings.embed.batch_size)
+    monkeypatch.setitem(embed._CACHE, key, fake_embedder)
+    embedded_before = fake_embedder.calls
     original, renamed = _renamed_gold(tmp_path, 8)
     out = tmp_path / "out"
     code = main(
         ["eval", "--gold", str(original), "--out", str(out), "--compare", "bm25-only", "hybrid-rerank"]
     )
-    assert code == 0
+    assert code == 0 and fake_embedder.calls > embedded_before  # the questions met the fake
     results = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert len(results) == 8 and all({"id", "answer", "citations", "retrieved"} <= set(r) for r in results)
     metrics = json.loads((out / "metrics.json").read_text())
