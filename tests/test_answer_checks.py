@@ -90,8 +90,9 @@ def test_the_engine_corrects_a_false_premise_or_declines_a_why_built_on_it(setti
 
 def test_a_count_of_the_topic_is_found_by_the_number_before_its_word():
     from rag.answer.extractive.scoring import counts_topic
+    from rag.text import match_stems
 
-    topic = ["findings", "recommendations"]
+    topic = match_stems("findings recommendations")
     assert counts_topic("The panel set out nine findings and eleven recommendations.", topic)
     assert counts_topic("It makes 12 detailed recommendations to the partnership.", topic)
     assert not counts_topic("Recommendation 12: the partnership should audit its findings.", topic)

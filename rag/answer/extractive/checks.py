@@ -27,18 +27,17 @@ _JUDGEMENTS: dict[str, re.Pattern[str]] = {
     "praise": re.compile(r"\b(?:prais\w*|commend\w*|exemplary|good practice)\b", re.I),
 }
 # "Why did the review blame ...", "the review criticised X, didn't it?": the question asserts it.
-_WHY = re.compile(r"^\W*why\b|\bwhy (?:did|does|was|were|has|had)\b", re.I)
-_ASSERTED = re.compile(
-    r"\bwhy (?:did|does|was|were|has|had)\b|\b(?:didn't|did not|wasn't|doesn't) (?:it|they)\b", re.I
-)
+_WHY_DID = r"\bwhy (?:did|does|was|were|has|had)\b"
+_WHY = re.compile(rf"^\W*why\b|{_WHY_DID}", re.I)
+_ASSERTED = re.compile(rf"{_WHY_DID}|\b(?:didn't|did not|wasn't|doesn't) (?:it|they)\b", re.I)
 
 
-def restates_question(question: str, sentences: list[str], names: list[str] = ()) -> bool:
+def restates_question(question: str, sentences: list[str]) -> bool:
     """Every sentence only repeats what the question says: it names the thing asked about but
     not what it was. Yes/no questions are exempt (repeating them answers them)."""
     if not sentences or _YES_NO.match(question):
         return False
-    known = match_stems(question) | match_stems(" ".join(names)) | _REPORTING
+    known = match_stems(question) | _REPORTING
     return all(len(match_stems(s) - known) < NEW_WORDS for s in sentences)
 
 

@@ -271,12 +271,13 @@ class SentenceChooser:
         floor = self.scorer.relative_floor * max(c.score for c in scored)
         # "Fourteen recommendations" answers "how many recommendations" wherever it ranks.
         counted = query.expects == "number"
+        topic = match_stems(" ".join(query.topic_words))  # once, not per sentence
         with_detail = [
             c
             for c in scored
-            if (c.score >= floor or (counted and counts_topic(c.unit.text, query.topic_words)))
+            if (c.score >= floor or (counted and counts_topic(c.unit.text, topic)))
             and holds_detail(query.expects, c.unit.text, holder, query.question)
-            and said_of_topic(query.expects, query.topic_words, c.unit.text)
+            and said_of_topic(query.expects, topic, c.unit.text)
         ]
         if not with_detail:
             return query.expects
@@ -292,13 +293,13 @@ _SAID_OF_THE_TOPIC = frozenset({"when", "day", "duration", "number", "amount", "
 _DETAIL_STEMS = match_stems("date dates day days exact when long time times many much number numbers old age")
 
 
-def said_of_topic(expects: str, topic_words: list[str], text: str) -> bool:
+def said_of_topic(expects: str, topic: set[str], text: str) -> bool:
     """A date or a count belongs to an event: the sentence giving it must name what the
-    question asks about ("what date was the ICPC"), not just any event of the review. Other
-    details (an age, a name) need no such word."""
+    question asks about ("what date was the ICPC"; `topic`: the stems of its topic words), not
+    just any event of the review. Other details (an age, a name) need no such word."""
     if expects not in _SAID_OF_THE_TOPIC:
         return True
-    topic = match_stems(" ".join(topic_words)) - _DETAIL_STEMS
+    topic = topic - _DETAIL_STEMS
     return not topic or bool(topic & match_stems(text))
 
 

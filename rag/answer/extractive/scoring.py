@@ -156,10 +156,9 @@ _COUNT = re.compile(rf"\b(?:\d+|{_NUMBER_WORDS})\s+(?P<counted>(?:[a-z-]+\s+)?[a
 _COUNTED = frozenset({"sentence", "duration", "number", "amount", "age"})
 
 
-def counts_topic(text: str, topic_words: list[str]) -> bool:
+def counts_topic(text: str, topic: set[str]) -> bool:
     """"Fourteen recommendations", "3 strategy meetings": a number right before a word of the
-    question's topic, the very count "how many recommendations" asks for."""
-    topic = match_stems(" ".join(topic_words))
+    question's topic (`topic`: its stems), the very count "how many recommendations" asks for."""
     for found in _COUNT.finditer(_NUMBERED_LABEL.sub("", text)):
         if match_stems(found.group("counted")) & topic:
             return True
