@@ -19,7 +19,7 @@ GOLD = ROOT / "eval" / "gold.jsonl"
 
 
 def test_presets_ship_and_change_what_they_say(settings):
-    assert {"dense-only", "bm25-only", "hybrid", "hybrid-rerank"} <= set(eval_run.presets())
+    assert {"dense-only", "bm25-only", "hybrid", "hybrid-rerank", "learned-rerank"} <= set(eval_run.presets())
     dense = eval_run.load_config("dense-only").apply(settings)
     assert dense.retrieve.bm25_weight == 0 and dense.retrieve.dense_weight > 0
     assert dense.rerank.backend == "none"
@@ -27,8 +27,10 @@ def test_presets_ship_and_change_what_they_say(settings):
     assert bm25.retrieve.dense_weight == 0 and bm25.retrieve.bm25_weight > 0
     hybrid = eval_run.load_config("hybrid").apply(settings)
     assert hybrid.retrieve == settings.retrieve and hybrid.rerank.backend == "none"
-    assert eval_run.load_config("hybrid-rerank").apply(settings).rerank.backend == "sentence"
-    assert dense.answer == settings.answer and settings.rerank.backend == "sentence"  # original untouched
+    hand = eval_run.load_config("hybrid-rerank").apply(settings)
+    assert hand.rerank.backend == "sentence" and hand.answer.passage_weight < settings.answer.passage_weight
+    assert eval_run.load_config("learned-rerank").apply(settings).rerank.backend == "learned"
+    assert dense.answer == settings.answer and settings.rerank.backend == "learned"  # original untouched
 
 
 def test_config_files_are_validated(settings, tmp_path):
@@ -99,9 +101,9 @@ def test_follow_ups_get_their_history_and_errors_are_recorded():
 
 def test_configurations_with_the_current_settings_are_not_run_twice(settings):
     engines, seen = FakeEngines(), []
-    configs = [eval_run.load_config("hybrid-rerank"), eval_run.load_config("dense-only")]
+    configs = [eval_run.load_config("learned-rerank"), eval_run.load_config("dense-only")]
     runs = eval_run.evaluate(_items(), settings, configs, engines, lambda *a: seen.append(a))
-    assert [r.name for r in runs] == ["current", "hybrid-rerank", "dense-only"]
+    assert [r.name for r in runs] == ["current", "learned-rerank", "dense-only"]
     assert runs[1].same_as == "current" and runs[2].same_as is None
     assert len(engines.built) == 2  # current and dense-only
     assert seen[-1] == ("dense-only", 3, 3)

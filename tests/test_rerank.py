@@ -1,4 +1,5 @@
-"""Rerankers: the default sentence rescoring, none, and a local cross-encoder folder."""
+"""Rerankers: the learned one (default), the hand-weighted sentence rescoring, none, and a
+local cross-encoder folder."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from rag.answer.engine import Engine
 from rag.query import analyse
 from rag.rerank import CrossEncoderReranker, NoReranker, SentenceRescorer, get_reranker
+from rag.rerank.learned import LearnedRescorer
 from rag.retrieve.sentences import SentenceIndex
 from rag.settings import RerankSettings
 
@@ -23,7 +25,8 @@ def engine(fake_engine) -> Engine:
 
 def test_factory_picks_the_configured_reranker(fake_embedder):
     sentences = SentenceIndex(fake_embedder)
-    assert isinstance(get_reranker(RerankSettings(), sentences), SentenceRescorer)
+    assert isinstance(get_reranker(RerankSettings(), sentences), LearnedRescorer)
+    assert isinstance(get_reranker(RerankSettings(backend="sentence"), sentences), SentenceRescorer)
     assert isinstance(get_reranker(RerankSettings(backend="none"), sentences), NoReranker)
     with pytest.raises(ValueError, match="cross_encoder_path.*RAG_RERANK__CROSS_ENCODER_PATH"):
         get_reranker(RerankSettings(backend="cross-encoder"), sentences)

@@ -52,7 +52,8 @@ def register(commands) -> None:
     p.add_argument(
         "--holdout-review",
         metavar="DOC",
-        help="leave one review out: refit the sentence scorer without this document's questions and "
+        help="leave one review out: refit what is learned (reranker, learned scorer) without this "
+        "document's questions and "
         "answer only those (`all`: every review in turn, with a summary)",
     )
     p.add_argument("--limit", type=int, metavar="N", help="only the first N gold items (a quick look)")

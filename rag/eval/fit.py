@@ -1,4 +1,5 @@
-"""Fitting the sentence scorer on gold evidence: `rag train` (or `python -m rag.eval.fit`).
+"""Fitting the sentence scorer on gold evidence: `rag train` (or `python -m rag.eval.fit`),
+after the passage reranker (rag.eval.rerank_fit) when the learned one is configured.
 
 Every candidate sentence the answerer would consider for a gold question is a training row
 (rag.answer.extractive.features); it is a positive when it overlaps one of the question's
@@ -22,6 +23,7 @@ from rag.answer.extractive.features import INDEX, LEARNED
 from rag.answer.extractive.model import PACKAGED_MODEL, LearnedScorer
 from rag.eval.gold import GoldItem, in_split, load_gold
 from rag.eval.score import covers_point, overlaps, stems
+from rag.rerank.learned import PACKAGED_MODEL as RERANK_MODEL
 from rag.settings import Settings
 
 REGULARISATION = 1.0  # sklearn's C: the default
@@ -191,31 +193,60 @@ def train(
     holdout: str | None = None,
     engines=None,
     progress: Progress | None = None,
+    rerank_out: Path | None = None,
 ) -> LearnedScorer:
-    """Fit on `gold_path`'s train split (or all but `holdout`'s questions) and write `out`."""
+    """Fit on `gold_path`'s train split (or all but `holdout`'s questions) and write `out`.
+    With `rerank_out` and the learned reranker configured, the reranker is fitted first, on
+    the same questions, and written there; the sentence scorer then learns from its order."""
     from rag.eval.run import Engines
 
     engines = engines or Engines(warm_up=False)
+    gold = load_gold(gold_path)
+    fitted = {"gold": gold_path.name, "split": "train" if holdout is None else f"all but {holdout}"}
+    if rerank_out is not None and settings.rerank.backend == "learned":
+        settings = train_reranker(gold, settings, rerank_out, holdout, engines, fitted)
     # Features do not depend on the scorer; the hand one needs no model file to load.
     hand = settings.answer.model_copy(update={"scorer": "hand"})
     engine = engines.engine(settings.model_copy(update={"answer": hand}))
-    gold = load_gold(gold_path)
     labels = {doc_id: d.case for doc_id, d in engine.search.documents.items()}
     items = training_items(gold, holdout, labels)
-    fitted = {"gold": gold_path.name, "split": "train" if holdout is None else f"all but {holdout}"}
     scorer = fit(collect(engine, items, progress), fitted, engine.extractive.chooser)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(scorer.to_json() + "\n", encoding="utf-8")
     return scorer
 
 
+def train_reranker(
+    gold: list[GoldItem],
+    settings: Settings,
+    out: Path,
+    holdout: str | None,
+    engines,
+    fitted: dict,
+    rows=None,
+) -> Settings:
+    """Fit the passage reranker (rag.eval.rerank_fit) on the training questions, write it to
+    `out`, and return the settings that use it. `rows`: every question's passage rows, when
+    already collected (they do not depend on any reranker)."""
+    from rag.eval import rerank_fit
+
+    engine = engines.engine(settings)
+    labels = {doc_id: d.case for doc_id, d in engine.search.documents.items()}
+    keep = {item.id for item in training_items(gold, holdout, labels)}
+    if rows is None:
+        rows = rerank_fit.collect(engine, [item for item in gold if item.id in keep])
+    rerank_fit.write(rerank_fit.fit(rows.only(keep), fitted), out)
+    return settings.model_copy(update={"rerank": settings.rerank.model_copy(update={"model_path": out})})
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rag.eval.fit", description=__doc__.split("\n\n")[0])
     parser.add_argument("--gold", type=Path, default=Path("eval/gold.jsonl"))
     parser.add_argument("--out", type=Path, default=PACKAGED_MODEL)
+    parser.add_argument("--rerank-out", type=Path, default=RERANK_MODEL)
     parser.add_argument("--holdout-review", metavar="DOC", help="fit without this review's questions")
     args = parser.parse_args(argv)
-    scorer = train(args.gold, Settings(), args.out, args.holdout_review)
+    scorer = train(args.gold, Settings(), args.out, args.holdout_review, rerank_out=args.rerank_out)
     print(f"{scorer.fitted} -> {args.out}")
     print("weights:", scorer.weights(), "abstain below:", round(scorer.abstain_below, 4))
     return 0

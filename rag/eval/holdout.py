@@ -1,8 +1,11 @@
 """Leave one review out: `rag eval --holdout-review DOC` (or `all`).
 
-The sentence scorer is refitted on every gold question that is not about the held-out review,
-then only that review's questions are answered with it: how the product does on a review
-whose questions taught it nothing, as it will on the users' own reviews.
+What the configuration learns from the gold set (the passage reranker, and the sentence scorer
+when the learned one is chosen) is refitted on every gold question that is not about the
+held-out review, then only that review's questions are answered with it: how the product does
+on a review whose questions taught it nothing, as it will on the users' own reviews. The
+configuration is the one in force (the defaults, or e.g. `RAG_ANSWER__SCORER=learned`), so
+the run measures the product as configured.
 """
 
 from __future__ import annotations
@@ -11,12 +14,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rag.eval import fit
+from rag.eval import fit, rerank_fit
 from rag.eval.gold import load_gold
 from rag.eval.run import Engines, Progress, evaluate, write_outputs
 from rag.settings import Settings
 
 MODEL_FILE = "sentence-model.json"
+RERANK_FILE = "rerank-model.json"
 
 
 def holdout_reviews(settings: Settings, engines: Engines) -> list[str]:
@@ -32,9 +36,12 @@ def run_holdout(
     engines: Engines,
     progress: Progress | None = None,
     collected: fit.Rows | None = None,
+    passages: rerank_fit.PassageRows | None = None,
 ) -> dict[str, Any]:
-    """Fit without `doc`'s questions, answer only those, and write the usual outputs.
-    `collected`: every gold question's training rows, when already gathered."""
+    """Refit what the configuration learns (the passage reranker, the sentence scorer) without
+    `doc`'s questions, answer only those, and write the usual outputs. `collected` and
+    `passages`: every gold question's sentence and passage rows, when already gathered
+    (sentence rows only stand when the reranker is not refitted, as they follow its order)."""
     engine = _engine(settings, engines)
     if doc not in engine.search.documents:
         known = ", ".join(sorted(engine.search.documents))
@@ -45,20 +52,31 @@ def run_holdout(
     if not items:
         raise ValueError(f"no gold question is about {doc}")
     out_dir.mkdir(parents=True, exist_ok=True)
-    model = out_dir / MODEL_FILE
-    if collected is None:
-        fit.train(gold_path, settings, model, holdout=doc, engines=engines)
-    else:
-        others = {item.id for item in fit.training_items(gold, doc, labels)}
-        info = {"gold": gold_path.name, "split": f"all but {doc}"}
-        scorer = fit.fit(collected.only(others), info, engine.extractive.chooser)
-        model.write_text(scorer.to_json() + "\n", encoding="utf-8")
-    answer = settings.answer.model_copy(update={"scorer": "learned", "sentence_model": model})
-    runs = evaluate(items, settings.model_copy(update={"answer": answer}), engines=engines, progress=progress)
+    info = {"gold": gold_path.name, "split": f"all but {doc}"}
+    if settings.rerank.backend == "learned":
+        settings = fit.train_reranker(gold, settings, out_dir / RERANK_FILE, doc, engines, info, passages)
+        collected = None
+    if settings.answer.scorer == "learned":
+        settings = _fit_sentences(gold_path, gold, settings, doc, engines, out_dir / MODEL_FILE, collected)
+    runs = evaluate(items, settings, engines=engines, progress=progress)
     metrics = write_outputs(out_dir, runs, items, gold_path)
     metrics["holdout_review"] = doc
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=1, ensure_ascii=False), encoding="utf-8")
     return metrics
+
+
+def _fit_sentences(gold_path, gold, settings, doc, engines, model: Path, collected) -> Settings:
+    if collected is None:
+        fit.train(gold_path, settings, model, holdout=doc, engines=engines)
+    else:
+        engine = _engine(settings, engines)
+        labels = {doc_id: d.case for doc_id, d in engine.search.documents.items()}
+        others = {item.id for item in fit.training_items(gold, doc, labels)}
+        info = {"gold": gold_path.name, "split": f"all but {doc}"}
+        scorer = fit.fit(collected.only(others), info, engine.extractive.chooser)
+        model.write_text(scorer.to_json() + "\n", encoding="utf-8")
+    answer = settings.answer.model_copy(update={"sentence_model": model})
+    return settings.model_copy(update={"answer": answer})
 
 
 def run_all(
@@ -67,11 +85,18 @@ def run_all(
     """Every review held out in turn; `summary.json` has each one's overall metrics and
     their mean over reviews (each review counts once, however many questions it has)."""
     engines = Engines(warm_up=False)
-    collected = fit.collect(_engine(settings, engines), load_gold(gold_path), progress)
+    gold = load_gold(gold_path)
+    learned_rerank = settings.rerank.backend == "learned"
+    passages = rerank_fit.collect(_engine(settings, engines), gold) if learned_rerank else None
+    collected = None
+    if settings.answer.scorer == "learned" and not learned_rerank:
+        collected = fit.collect(_engine(settings, engines), gold, progress)
     per_review: dict[str, dict[str, Any]] = {}
     for doc in holdout_reviews(settings, engines):
         try:
-            metrics = run_holdout(gold_path, out_dir / doc, settings, doc, engines, progress, collected)
+            metrics = run_holdout(
+                gold_path, out_dir / doc, settings, doc, engines, progress, collected, passages
+            )
         except ValueError:
             continue  # no question about this document
         per_review[doc] = metrics["overall"]

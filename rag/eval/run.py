@@ -274,13 +274,26 @@ def per_item(rows: list[ev.ItemScore]) -> dict[str, float]:
 
 def settings_summary(settings: Settings) -> dict[str, Any]:
     """The settings that change answers, for the report and metrics.json, with the sentence
-    scorer's weights when it is the learned one."""
+    scorer's and the passage reranker's weights when they are learned ones."""
     summary = {
         section: getattr(settings, section).model_dump(mode="json")
         for section in ("embed", "chunk", "retrieve", "rerank", "answer")
     }
     summary["sentence_scorer"] = _scorer_summary(settings)
+    summary["passage_reranker"] = _reranker_summary(settings)
     return summary
+
+
+def _reranker_summary(settings: Settings) -> dict[str, Any]:
+    if settings.rerank.backend != "learned":
+        return {"kind": settings.rerank.backend}
+    from rag.rerank.learned import PACKAGED_MODEL, PassageModel
+
+    try:
+        model = PassageModel.load(settings.rerank.model_path or PACKAGED_MODEL)
+    except (OSError, ValueError) as exc:
+        return {"kind": "learned", "error": str(exc)}
+    return {"kind": "learned", "weights": model.weights(), "fitted": model.fitted}
 
 
 def _scorer_summary(settings: Settings) -> dict[str, Any]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from rag.types import Passage
+
 
 class SectionType(StrEnum):
     SUMMARY = "summary"  # summary, introduction, purpose of the review
@@ -111,3 +113,10 @@ def fit(intent: str, kind: SectionType | str) -> float:
     if intent != "recommendation" and kind in WANTED["recommendation"]:
         return -1.0
     return 0.0
+
+
+
+def of_passage(passage: Passage) -> str:
+    """A passage's section type: as ingest typed it, else read from its heading (indexes
+    made before passages carried a section type)."""
+    return passage.section_type or section_type(passage.section)

@@ -93,4 +93,8 @@ def get_reranker(settings: RerankSettings, sentences: SentenceIndex) -> Reranker
                 "(RAG_RERANK__CROSS_ENCODER_PATH), a local folder holding the model"
             )
         return CrossEncoderReranker(settings.cross_encoder_path)
+    if settings.backend == "learned":
+        from rag.rerank.learned import PACKAGED_MODEL, LearnedRescorer, PassageModel
+
+        return LearnedRescorer(sentences, PassageModel.load(settings.model_path or PACKAGED_MODEL))
     return SentenceRescorer(sentences, settings)

@@ -212,12 +212,7 @@ def is_agenda(quote: str) -> bool:
 def section_fit(intent: str, passage: Passage) -> float:
     """+1 when the passage's kind of section suits the question, -1 when it is recommendations
     answering a question that is not about them or a reference list (review anatomy)."""
-    return anatomy.fit(intent, _kind(passage))
-
-
-def _kind(passage: Passage) -> str:
-    """The passage's section type (indexes made before section types read it from the heading)."""
-    return passage.section_type or anatomy.section_type(passage.section)
+    return anatomy.fit(intent, anatomy.of_passage(passage))
 
 
 # --- what is never an answer sentence -----------------------------------------------------------
@@ -258,7 +253,7 @@ def never_an_answer(unit: Unit, passage: Passage) -> bool:
     """Reference lists, footnote text, HTML, instructions to the reader's software, headings
     and fragments are never quoted as an answer, however well they match the question."""
     text = unit.text.strip()
-    if _kind(passage) in anatomy.NEVER_AN_ANSWER:
+    if anatomy.of_passage(passage) in anatomy.NEVER_AN_ANSWER:
         return True
     if _HTML.search(unit.quote) or _REFERENCE.search(text) or _FOOTNOTE.match(text):
         return True

@@ -31,16 +31,33 @@ def settings_line(settings: dict[str, Any]) -> str:
         f"Retrieval: dense weight {r['dense_weight']:g}, BM25 weight {r['bm25_weight']:g}, "
         f"top {r['top_k']} passages, {routed}; reranker: {rr['backend']}; "
         f"answers: up to {scorer.get('max_sentences', a['max_sentences'])} quoted sentences, "
-        f"{a['max_words']} words. {_scorer_line(scorer)}"
+        f"{a['max_words']} words. {_reranker_line(settings.get('passage_reranker', {}))}"
+        f"{_scorer_line(scorer)}"
     )
+
+
+def _reranker_line(reranker: dict[str, Any]) -> str:
+    """The learned reranker's weights, largest first (nothing for the other rerankers)."""
+    if reranker.get("kind") != "learned" or "weights" not in reranker:
+        return ""
+    fitted = reranker.get("fitted", {})
+    return (
+        f"Passages reranked by the learned model (fitted on the {fitted.get('split', '?')} questions: "
+        f"{fitted.get('questions', '?')} questions, {fitted.get('positives', '?')} evidence passages of "
+        f"{fitted.get('passages', '?')}); weights per standard deviation: {_weights(reranker['weights'])}. "
+    )
+
+
+def _weights(weights: dict[str, float]) -> str:
+    largest_first = sorted(weights.items(), key=lambda kv: -abs(kv[1]))
+    return ", ".join(f"{name} {value:+.2f}" for name, value in largest_first)
 
 
 def _scorer_line(scorer: dict[str, Any]) -> str:
     """How sentences were scored; for the learned scorer, its weights, largest first."""
     if scorer.get("kind") != "learned" or "weights" not in scorer:
         return "Sentences scored by the hand-set weights."
-    weights = sorted(scorer["weights"].items(), key=lambda kv: -abs(kv[1]))
-    shown = ", ".join(f"{name} {value:+.2f}" for name, value in weights)
+    shown = _weights(scorer["weights"])
     fitted = scorer.get("fitted", {})
     return (
         f"Sentences scored by the learned model (fitted on the {fitted.get('split', '?')} questions: "
