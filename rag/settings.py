@@ -94,16 +94,10 @@ class RetrieveSettings(_Section):
 
 class RerankSettings(_Section):
     backend: Literal["learned", "sentence", "cross-encoder", "none"] = Field(
-        "learned",
-        description="'learned' (the passage model fitted on the gold set's train split), 'sentence' "
-        "(hand-set weights below), 'cross-encoder' (a local model folder) or 'none'.",
+        "learned", description="'learned' (by `rag train`), 'sentence' (hand), 'cross-encoder' or 'none'."
     )
-    model_path: Path | None = Field(
-        None, description="The learned reranker's model file (default: the packaged one)."
-    )
-    cross_encoder_path: Path | None = Field(
-        None, description="Local folder of a sentence-transformers cross-encoder."
-    )
+    model_path: Path | None = Field(None, description="Learned reranker model file (default: packaged).")
+    cross_encoder_path: Path | None = Field(None, description="Local folder of a cross-encoder model.")
     fused_weight: float = Field(0.3, ge=0, description="Sentence backend: fused rank weight.")
     sentence_weight: float = Field(0.5, ge=0, description="Sentence backend: best sentence cosine weight.")
     lexical_weight: float = Field(0.3, ge=0, description="Sentence backend: topic-word weight.")
@@ -125,16 +119,12 @@ class AnswerSettings(_Section):
     max_sentences: int = Field(5, ge=1, description="Most sentences (citations) in an answer.")
     max_words: int = Field(140, ge=20, description="Word budget of an extractive answer.")
     max_cases: int = Field(
-        6,
-        ge=1,
-        description="Cross-case answers: most cases quoted (train split: 4 -> 6 raised cross-case "
-        "citation recall .256 -> .277 at the same precision; 8 added nothing).",
+        6, ge=1, description="Cross-case answers: most cases quoted (train split: 4 -> 6 raised cross-case "
+        "citation recall .256 -> .277 at the same precision; 8 added nothing)."
     )
     per_case_sentences: int = Field(
-        3,
-        ge=1,
-        description="Cross-case answers: sentences per case (train split: 2 -> 3 raised cross-case "
-        "citation recall .337 -> .392 and key points .516 -> .585, citations on point .324 -> .300).",
+        3, ge=1, description="Cross-case answers: sentences per case (train split: 2 -> 3 raised cross-case "
+        "citation recall .337 -> .392 and key points .516 -> .585, citations on point .324 -> .300)."
     )
     dense_weight: float = Field(1.0, ge=0, description="Sentence score: cosine to the question.")
     lexical_weight: float = Field(0.5, ge=0, description="Sentence score: topic-word coverage.")
@@ -142,12 +132,8 @@ class AnswerSettings(_Section):
         0.8, ge=0, le=1, description="Topic words in a sentence's section heading count this much."
     )
     cue_weight: float = Field(0.15, ge=0, description="Sentence score: words typical of the intent.")
-    # Fitted on the train split with the learned reranker (grid 0.2-1.5): its top passages are
-    # more often the right ones, so their rank is worth more than under the hand rescorer.
-    # 0.5 and above quoted more evidence on the train split (citation recall .551 at 0.35, .562
-    # at 0.5) but, added to every sentence of a top passage, it lifts unrelated sentences over
-    # the absolute abstain_below: more wrong answers, fewer declines. 0.35 is the compromise.
-    passage_weight: float = Field(0.35, ge=0, description="Sentence score: its passage's rank.")
+    # Train split with the learned reranker (grid 0.2-1.5); higher lifts off-topic sentences (README).
+    passage_weight: float = Field(0.25, ge=0, description="Sentence score: its passage's rank.")
     section_weight: float = Field(
         0.25, ge=0, description="Sentence score: its section suits the question (or does not)."
     )

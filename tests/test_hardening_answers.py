@@ -188,3 +188,21 @@ def test_the_hostile_review_is_read_whole(tmp_path):
     assert ingest(settings, embedder=FakeEmbedder()).exit_code == 0
     text = " ".join(p.text for p in open_current(settings).passages())
     assert "<script>" in text and HAPPENED in text and Path(settings.corpus_dir).exists()
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "London: Department for Children, Schools and Families.",
+        "Leeds: Stationery Office and the Home Office.",
+        "Oxford: Blackwell Publishing.",
+    ],
+)
+def test_a_publisher_line_of_a_reference_list_is_never_an_answer(reference):
+    """A place and a publisher, however the publisher's name begins."""
+    text = f"{reference} {HAPPENED}"
+    passage = Passage(
+        "q#0", "q.txt", "Review", "Child Q", "", 2019, None, None, "", None, 0, len(text), text, 0
+    )
+    units = SentenceIndex(FakeEmbedder()).units(passage)
+    assert [never_an_answer(u, passage) for u in units] == [True, False], [u.text for u in units]

@@ -221,8 +221,9 @@ _HTML = re.compile(r"</?[a-z][a-z0-9]*\b[^>]*>", re.IGNORECASE)
 # A reference-list entry: "London: Department for Education.", "Smith, J. (2012) ...", "Available at".
 _REFERENCE = re.compile(
     r"^(?:[A-Z][\w'’-]+,\s+(?:[A-Z]\.\s*)+|[A-Z][\w'’-]+ et al\.?)|\(\d{4}[a-z]?\)\s*[.,:]?\s+[A-Z‘'\"]|"
-    r"\b(?:London|Oxford|Bristol|Cambridge|Leeds|Norwich|Manchester)\s*:\s*[A-Z][\w ]+(?:Press|Publishing|"
-    r"Department|Office|HMSO|Stationery|NSPCC|Ofsted|Home Office|Kingsley|Routledge|Policy)|"
+    r"\b(?:London|Oxford|Bristol|Cambridge|Leeds|Norwich|Manchester)\s*:\s*(?=[A-Z])[\w ,]*?\b"
+    r"(?:Press|Publishing|Department|Office|HMSO|Stationery|NSPCC|Ofsted|Home Office|Kingsley|"
+    r"Routledge|Policy)|"
     r"\bavailable (?:at|from|online)\b|\bretrieved from\b|\baccessed (?:on )?\d"
 )
 _FOOTNOTE = re.compile(r"^\s*(?:[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\[\d{1,3}\]|\d{1,3}(?=\s+[A-Z]\w+[^.]*\b(?:19|20)\d\d\b))\s*\S")
