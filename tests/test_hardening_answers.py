@@ -153,12 +153,17 @@ def test_markup_is_never_part_of_a_sentence():
     ],
 )
 def test_instructions_to_the_reader_are_never_an_answer(planted):
-    text = f"{planted} {HAPPENED}"
+    units, passage = _units_before_a_statement(planted)
+    assert [never_an_answer(u, passage) for u in units] == [True, False], [u.text for u in units]
+
+
+def _units_before_a_statement(line: str) -> tuple[list, Passage]:
+    """The sentence units of one passage holding `line` and then a plain statement."""
+    text = f"{line} {HAPPENED}"
     passage = Passage(
         "q#0", "q.txt", "Review", "Child Q", "", 2019, None, None, "", None, 0, len(text), text, 0
     )
-    units = SentenceIndex(FakeEmbedder()).units(passage)
-    assert [never_an_answer(u, passage) for u in units] == [True, False], [u.text for u in units]
+    return SentenceIndex(FakeEmbedder()).units(passage), passage
 
 
 def test_no_sentence_of_the_real_reviews_is_taken_for_an_instruction(fake_index):
@@ -200,9 +205,5 @@ def test_the_hostile_review_is_read_whole(tmp_path):
 )
 def test_a_publisher_line_of_a_reference_list_is_never_an_answer(reference):
     """A place and a publisher, however the publisher's name begins."""
-    text = f"{reference} {HAPPENED}"
-    passage = Passage(
-        "q#0", "q.txt", "Review", "Child Q", "", 2019, None, None, "", None, 0, len(text), text, 0
-    )
-    units = SentenceIndex(FakeEmbedder()).units(passage)
+    units, passage = _units_before_a_statement(reference)
     assert [never_an_answer(u, passage) for u in units] == [True, False], [u.text for u in units]

@@ -19,8 +19,10 @@ class EvidenceFinder:
 
     def find(self, query: Query) -> list[Hit]:
         """Fused, routed and reranked passages."""
-        cases = query.cases if self.settings.route_cases else []
-        retriever = HybridRetriever(self.search, self.settings, cases)
-        hits = retriever.hits(query.text, diversify=query.cross_case)
         query_vector = self.search.embedder.embed_query(query.text)
-        return self.reranker.rerank(query, query_vector, hits)
+        return self.reranker.rerank(query, query_vector, self.fused(query))
+
+    def fused(self, query: Query) -> list[Hit]:
+        """Fused and routed passages, before reranking (what the learned reranker is fitted on)."""
+        cases = query.cases if self.settings.route_cases else []
+        return HybridRetriever(self.search, self.settings, cases).hits(query.text, diversify=query.cross_case)

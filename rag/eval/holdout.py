@@ -57,7 +57,9 @@ def run_holdout(
         settings = fit.train_reranker(gold, settings, out_dir / RERANK_FILE, doc, engines, info, passages)
         collected = None
     if settings.answer.scorer == "learned":
-        settings = _fit_sentences(gold_path, gold, settings, doc, engines, out_dir / MODEL_FILE, collected)
+        settings = _fit_sentences(
+            gold_path, gold, settings, doc, engines, out_dir / MODEL_FILE, collected, info
+        )
     runs = evaluate(items, settings, engines=engines, progress=progress)
     metrics = write_outputs(out_dir, runs, items, gold_path)
     metrics["holdout_review"] = doc
@@ -65,14 +67,13 @@ def run_holdout(
     return metrics
 
 
-def _fit_sentences(gold_path, gold, settings, doc, engines, model: Path, collected) -> Settings:
+def _fit_sentences(gold_path, gold, settings, doc, engines, model: Path, collected, info: dict) -> Settings:
     if collected is None:
         fit.train(gold_path, settings, model, holdout=doc, engines=engines)
     else:
         engine = _engine(settings, engines)
         labels = {doc_id: d.case for doc_id, d in engine.search.documents.items()}
         others = {item.id for item in fit.training_items(gold, doc, labels)}
-        info = {"gold": gold_path.name, "split": f"all but {doc}"}
         scorer = fit.fit(collected.only(others), info, engine.extractive.chooser)
         model.write_text(scorer.to_json() + "\n", encoding="utf-8")
     answer = settings.answer.model_copy(update={"sentence_model": model})

@@ -19,7 +19,6 @@ import numpy as np
 from rag.eval.gold import GoldItem
 from rag.eval.score import overlaps
 from rag.rerank.learned import PassageModel, passage_rows
-from rag.retrieve import HybridRetriever
 
 REGULARISATION = 1.0  # sklearn's C: the default
 
@@ -48,10 +47,7 @@ def collect(engine, items: list[GoldItem]) -> PassageRows:
         query = engine.analyse(item.question, item.history_turns())
         if query.refusal or (query.unknown_cases and not query.cases):
             continue
-        cases = query.cases if evidence.settings.route_cases else []
-        hits = HybridRetriever(evidence.search, evidence.settings, cases).hits(
-            query.text, diversify=query.cross_case
-        )
+        hits = evidence.fused(query)
         if not hits:
             continue
         vector = evidence.search.embedder.embed_query(query.text)
