@@ -60,9 +60,15 @@ def themed_page(browser, url: str, scheme: str = "light", viewport=DESKTOP, bypa
     return page_on(browser, url, viewport, color_scheme=scheme, bypass_csp=bypass_csp)
 
 
+def app_ready(page) -> None:
+    """Wait for the page's load events (the case list refreshed, the conversation restored)."""
+    page.wait_for_function("() => document.documentElement.dataset.scrReady === 'true'", timeout=WAIT_MS)
+
+
 def ask(page, question: str | None = None) -> None:
     """Type and send a question (or click the first example when `question` is None), and
     wait for its answer and its cards."""
+    app_ready(page)  # a click before the conversation is restored could be overwritten by it
     answered = page.locator("#scr-chat .scr-turn:not(.scr-pending)").count()
     if question is None:
         page.get_by_text(CASE_S_QUESTION).first.click(timeout=WAIT_MS)

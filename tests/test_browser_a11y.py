@@ -13,6 +13,7 @@ from tests.browser_support import (
     DESKTOP,
     PHONE,
     WAIT_MS,
+    app_ready,
     ask,
     axe_scan,
     by_impact,
@@ -68,6 +69,7 @@ def test_heading_levels_never_skip_one(browser, site, view):
 
 def test_every_control_works_from_the_keyboard(browser, site):
     with themed_page(browser, site + "/") as page:
+        app_ready(page)  # before it, the case list may re-render under the keyboard's focus
         box = page.get_by_role("textbox", name=QUESTION_NAME)
         box.focus(timeout=WAIT_MS)
         assert tab_order(page, 5) == ["scr-ask", "scr-case", "scr-new", "scr-print", "scr-feedback"]

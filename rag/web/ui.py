@@ -48,6 +48,7 @@ Turns = list[dict[str, Any]]
 # sources view); both components run it, each on its own element.
 CHAT_JS = (Path(__file__).parent / "static" / "chat.js").read_text(encoding="utf-8")
 STORAGE_KEY = "scr-conversation"
+READY_JS = "() => { document.documentElement.dataset.scrReady = 'true'; }"
 
 
 def build_ui(holder: EngineHolder, compact: bool = False) -> gr.Blocks:
@@ -157,9 +158,14 @@ def _wire(blocks: gr.Blocks, holder: EngineHolder, c: dict[str, Any], sources, t
     rating_io = {"inputs": [c["comment"], turns], "outputs": [c["thanks"], c["comment"]]}
     c["up"].click(rate_up, **rating_io, api_visibility="private")
     c["down"].click(rate_down, **rating_io, api_visibility="private")
-    blocks.load(lambda: _on_load(holder), None, [c["case"], notice], api_visibility="private")
+    on_load = {"api_visibility": "private", "show_progress": "hidden"}
     restored = [c["chat"], sources, turns]
-    blocks.load(restore, stored, restored, api_visibility="private", show_progress="hidden")
+    # The conversation first (an answer asked for before it is restored would be overwritten),
+    # then the case list, then a mark on the page: a keyboard user (or a test) who starts before
+    # the case list is refreshed loses focus when the dropdown re-renders under it.
+    blocks.load(restore, stored, restored, **on_load).then(
+        lambda: _on_load(holder), None, [c["case"], notice], **on_load
+    ).then(None, js=READY_JS)
 
 
 def _respond(holder: EngineHolder, question: str, case: str, turns: Turns, request: gr.Request):
